@@ -36,6 +36,11 @@ export interface LoopReport {
   readonly services: ReadonlyMap<string, ServiceWeights>;
   readonly decisions: readonly Decision[];
   readonly topology: Topology;
+  /**
+   * Problems per serviceId found by the loop itself (unknown profile, metrics failing),
+   * besides the annotation problems already in `topology`. Shown in /api/weights and Events.
+   */
+  readonly notices: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Receives each tick's report (Kubernetes status, Events, the HTTP API). */
