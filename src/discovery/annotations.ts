@@ -3,7 +3,7 @@
  * alike. It never throws: a value that does not parse or is out of bounds keeps the
  * knob's default and comes back as a problem naming the annotation, the value and why.
  */
-import ms from 'ms';
+import { parseDurationMs } from '../lib/duration.js';
 import {
   DEFAULT_POLICY,
   POLICY_BOUNDS,
@@ -12,6 +12,8 @@ import {
   type Mode,
   type ServicePolicy,
 } from '../model/index.js';
+
+export { parseDurationMs };
 
 export const ANNOTATION_PREFIX = 'weir.dev/';
 export const ENABLED_ANNOTATION = 'weir.dev/enabled';
@@ -100,15 +102,6 @@ export function parseAnnotations(annotations: Readonly<Record<string, string>> |
     }
   }
   return { policy: Object.freeze(policy), problems };
-}
-
-/** A duration such as `250ms`, `2s`, `1m`; a bare number is milliseconds. Returns ms or a reason. */
-export function parseDurationMs(value: string): number | string {
-  if (value === '') return 'must not be empty';
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  if (!/^\d+(\.\d+)?\s*(ms|s|m|h)$/.test(value)) return 'must be a duration such as 250ms, 2s or 1m';
-  const out = ms(value as ms.StringValue);
-  return Number.isFinite(out) ? out : 'must be a duration such as 250ms, 2s or 1m';
 }
 
 /** A ratio written `0.05` or `5%`. Returns the ratio or a reason. */
