@@ -1,0 +1,160 @@
+import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  loadBackendService,
+  startBackend,
+  type Backend,
+  type BackendClient,
+  type BackendOptions,
+} from '../../../src/demo/backend/index.js';
+
+const started: Backend[] = [];
+const clients: grpc.Client[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await Promise.all(started.splice(0).map((b) => b.stop()));
+});
+
+async function backend(opts: Omit<BackendOptions, 'name'> & { name?: string }): Promise<Backend> {
+  const b = await startBackend({ name: 'b1', ...opts });
+  started.push(b);
+  return b;
+}
+
+function client(b: Backend): BackendClient {
+  const { BackendClient } = loadBackendService();
+  const c = new BackendClient(b.grpcAddress, grpc.credentials.createInsecure()) as BackendClient;
+  clients.push(c);
+  return c;
+}
+
+interface Outcome {
+  ms: number;
+  code: grpc.status;
+  backend?: string;
+  trailers?: grpc.Metadata;
+}
+
+function call(c: BackendClient, deadlineMs = 20_000): Promise<Outcome> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    let trailers: grpc.Metadata | undefined;
+    const req = c.Call({ client: 'test' }, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, reply) => {
+      const ms = performance.now() - start;
+      // The status (with trailers) may arrive just after the callback; give it a turn.
+      setImmediate(() =>
+        resolve({ ms, code: err ? err.code : grpc.status.OK, backend: reply?.backend, trailers }),
+      );
+    });
+    req.on('status', (s: grpc.StatusObject) => {
+      trailers = s.metadata;
+    });
+  });
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+describe('demo backend', () => {
+  test('answers with its name and queues beyond capacity, so latency grows with load', async () => {
+    const b = await backend({ name: 'backend-7', serviceTimeMs: 20, capacity: 2 });
+    const c = client(b);
+    const first = await call(c);
+    expect(first).toMatchObject({ code: grpc.status.OK, backend: 'backend-7' });
+
+    const light = await Promise.all(Array.from({ length: 2 }, () => call(c)));
+    const heavy = await Promise.all(Array.from({ length: 20 }, () => call(c)));
+    expect(heavy.every((o) => o.code === grpc.status.OK)).toBe(true);
+    // 20 calls through 2 slots of ~20 ms: the last waits ~9 service times, the mean ~5.
+    expect(mean(heavy.map((o) => o.ms))).toBeGreaterThan(3 * mean(light.map((o) => o.ms)));
+    expect(Math.max(...heavy.map((o) => o.ms))).toBeGreaterThan(150);
+    expect(b.stats.served).toBe(23);
+  });
+
+  test('fails its error-rate share with UNAVAILABLE (binomial tolerance)', async () => {
+    const b = await backend({ serviceTimeMs: 2, capacity: 100, errorRate: 0.3 });
+    const c = client(b);
+    const n = 400;
+    const outcomes: Outcome[] = [];
+    for (let batch = 0; batch < n / 50; batch += 1) {
+      outcomes.push(...(await Promise.all(Array.from({ length: 50 }, () => call(c)))));
+    }
+    const failed = outcomes.filter((o) => o.code === grpc.status.UNAVAILABLE).length;
+    expect(outcomes.filter((o) => o.code !== grpc.status.UNAVAILABLE && o.code !== grpc.status.OK)).toEqual([]);
+    // Mean 120, standard deviation ≈ 9.2: ±5 sd.
+    expect(failed).toBeGreaterThan(120 - 46);
+    expect(failed).toBeLessThan(120 + 46);
+    expect(b.stats.errors).toBe(failed);
+    expect(b.stats.served).toBe(n - failed);
+  });
+
+  test('fail-fast errors come back within a few milliseconds, without the service time', async () => {
+    const b = await backend({ serviceTimeMs: 1000, capacity: 1, errorRate: 1, failFast: true });
+    const c = client(b);
+    await call(c); // connects
+    const times: number[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      const o = await call(c);
+      expect(o.code).toBe(grpc.status.UNAVAILABLE);
+      times.push(o.ms);
+    }
+    expect(median(times)).toBeLessThan(5);
+  });
+
+  test('set() takes effect at once, and so does POST /state; bad values are refused', async () => {
+    const b = await backend({ serviceTimeMs: 5, capacity: 4 });
+    const c = client(b);
+    expect((await call(c)).ms).toBeLessThan(250);
+    b.set({ serviceTimeMs: 400 });
+    const slow = await call(c);
+    expect(slow.ms).toBeGreaterThan(200);
+
+    const posted = await fetch(b.controlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ serviceTimeMs: 5, errorRate: 1 }),
+    });
+    expect(posted.status).toBe(200);
+    const after = await call(c);
+    expect(after.code).toBe(grpc.status.UNAVAILABLE);
+    expect(after.ms).toBeLessThan(250);
+    expect(b.state()).toEqual({ serviceTimeMs: 5, capacity: 4, errorRate: 1, failFast: false });
+
+    const bad = await fetch(b.controlUrl, { method: 'POST', body: JSON.stringify({ capacity: 0, speed: 2 }) });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { errors: string[] };
+    expect(body.errors.join('\n')).toMatch(/capacity: must be an integer/);
+    expect(body.errors.join('\n')).toMatch(/speed: unknown field/);
+    expect(() => b.set({ errorRate: 2 })).toThrow(/invalid update/);
+    const got = (await (await fetch(b.controlUrl)).json()) as { state: { errorRate: number } };
+    expect(got.state.errorRate).toBe(1);
+  });
+
+  test('exposes the duration histogram with status labels and the in-flight and capacity gauges', async () => {
+    const b = await backend({ serviceTimeMs: 2, capacity: 3 });
+    const c = client(b);
+    await call(c);
+    b.set({ errorRate: 1 });
+    await call(c);
+    const text = await (await fetch(b.metricsUrl)).text();
+    expect(text).toMatch(/^# TYPE http_server_request_duration_seconds histogram$/m);
+    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{le="0\.001",http_response_status_code="200"\} \d+$/m);
+    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{le="5",http_response_status_code="200"\} 1$/m);
+    expect(text).toMatch(/^http_server_request_duration_seconds_count\{http_response_status_code="200"\} 1$/m);
+    expect(text).toMatch(/^http_server_request_duration_seconds_count\{http_response_status_code="503"\} 1$/m);
+    expect(text).toMatch(/^weir_demo_inflight 0$/m);
+    expect(text).toMatch(/^weir_demo_capacity 3$/m);
+    expect(text).not.toMatch(/pod=|namespace=/);
+  });
+
+  test('with orca, every reply carries an ORCA load report; without, none', async () => {
+    const withOrca = await backend({ name: 'orca', serviceTimeMs: 2, capacity: 4, orca: true });
+    const without = await backend({ name: 'plain', serviceTimeMs: 2, capacity: 4 });
+    const o1 = await call(client(withOrca));
+    const o2 = await call(client(without));
+    expect(o1.trailers?.get('endpoint-load-metrics-bin').length).toBe(1);
+    expect(o2.trailers?.get('endpoint-load-metrics-bin').length ?? 0).toBe(0);
+  });
+});
