@@ -1,0 +1,81 @@
+/**
+ * A bounded history of compact per-endpoint points, so that a freshly opened dashboard
+ * draws the last minutes at once instead of starting from an empty chart.
+ */
+import type { EndpointState } from '../model/index.js';
+import type { WeightsView } from './weights-view.js';
+
+/** One endpoint at one tick. Signals are null when there was no data. */
+export interface EndpointPoint {
+  /** Share of the served weight, 0..1. */
+  readonly share: number;
+  /** Computed integer weight. */
+  readonly weight: number;
+  readonly state: EndpointState;
+  /** Smoothed latency, ms. */
+  readonly latencyMs: number | null;
+  /** Smoothed error ratio, 0..1. */
+  readonly errorRatio: number | null;
+  /** Smoothed request rate, per second. */
+  readonly requestRate: number | null;
+}
+
+/** One tick: serviceId → endpoint address → point. */
+export interface HistoryPoint {
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly services: Readonly<Record<string, Readonly<Record<string, EndpointPoint>>>>;
+}
+
+/** Build the compact point of one view (null for the empty view). */
+export function toHistoryPoint(view: WeightsView): HistoryPoint | null {
+  if (view.at === null) return null;
+  const services: Record<string, Record<string, EndpointPoint>> = {};
+  for (const s of view.services) {
+    const endpoints: Record<string, EndpointPoint> = {};
+    for (const e of s.endpoints) {
+      endpoints[e.address] = {
+        share: e.share,
+        weight: e.weight,
+        state: e.state,
+        latencyMs: e.signals.latencyMs ?? null,
+        errorRatio: e.signals.errorRatio ?? null,
+        requestRate: e.signals.requestRate ?? null,
+      };
+    }
+    services[s.id] = endpoints;
+  }
+  return { at: view.at, services };
+}
+
+/**
+ * Keeps the points of the last `windowMs` (relative to the newest point), and at most
+ * `maxPoints` of them, oldest first. Points older than the newest are ignored, so the
+ * history is always in time order.
+ */
+export class ReportHistory {
+  private readonly buffer: HistoryPoint[] = [];
+
+  constructor(
+    /** How far back to keep points, ms. */
+    private readonly windowMs: number,
+    /** A hard bound on memory whatever the tick interval. */
+    private readonly maxPoints = 3_600,
+  ) {}
+
+  add(point: HistoryPoint): void {
+    const newest = this.buffer[this.buffer.length - 1];
+    if (newest && point.at < newest.at) return;
+    this.buffer.push(point);
+    const cutoff = point.at - this.windowMs;
+    let drop = 0;
+    while (drop < this.buffer.length && this.buffer[drop]!.at < cutoff) drop++;
+    drop = Math.max(drop, this.buffer.length - this.maxPoints);
+    if (drop > 0) this.buffer.splice(0, drop);
+  }
+
+  /** The kept points, oldest first (a copy). */
+  points(): HistoryPoint[] {
+    return [...this.buffer];
+  }
+}
