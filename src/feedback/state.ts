@@ -1,0 +1,77 @@
+/**
+ * The engine's memory between ticks. Plain, serialisable data (numbers, strings,
+ * booleans, records keyed by serviceId and endpoint address): the loop keeps it opaque
+ * and hands it back on the next tick; tests and snapshots may JSON it.
+ */
+
+/** Smoothed signals of one endpoint (units as in EndpointSample); absent = no data yet. */
+export interface SmoothedMemory {
+  readonly latencyMs?: number;
+  readonly errorRatio?: number;
+  readonly requestRate?: number;
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly custom?: Readonly<Record<string, number>>;
+}
+
+/** What the engine remembers about one endpoint of one service. */
+export interface EndpointMemory {
+  /** When the engine first saw the endpoint, ms since the epoch. */
+  readonly firstSeenAt: number;
+  /** Whether the endpoint was ready at the last tick (not-ready → ready starts a slow start). */
+  readonly ready: boolean;
+  readonly signals: SmoothedMemory;
+  /** `Samples.at` of the last sample folded into `signals`; 0 when none. */
+  readonly sampleAt: number;
+  /** `now` of the last tick that brought this endpoint a sample; 0 when never. */
+  readonly lastDataAt: number;
+  /**
+   * The controller's multiplier of the fair share, in [floor, 1]: what the signals alone
+   * ask for, before slow start, ejection, staleness and panic.
+   */
+  readonly control: number;
+  /** The effective multiplier served at the last tick (after every cap), in (0, 1]. */
+  readonly effective: number;
+  /** The integer weight published at the last tick (quantised `effective`). */
+  readonly published: number;
+  /** `now` of the last cut by the controller; 0 when never (restores wait after a cut). */
+  readonly lastCutAt: number;
+  readonly ejected: boolean;
+  /** When the current (or last) ejection began; 0 when never. */
+  readonly ejectedAt: number;
+  /** Consecutive ejections, for the growing ejection time (as Envoy's outlier detection). */
+  readonly ejections: number;
+  /** Start of the current slow start; 0 when not in slow start. */
+  readonly slowStartAt: number;
+  /** Reason for the last change of `published`. */
+  readonly reason: string;
+  /** When `published` last changed; 0 when never. */
+  readonly changedAt: number;
+}
+
+/** Whether a service's signals are fresh, held (stale) or being reset to equal weights. */
+export type Freshness = 'fresh' | 'stale' | 'reset';
+
+/** What the engine remembers about one service. */
+export interface ServiceMemory {
+  /** `now` of the last tick; the control step scales with `now − lastTickAt`. */
+  readonly lastTickAt: number;
+  /** `now` of the last tick that brought any sample for the service; 0 when never. */
+  readonly lastFreshAt: number;
+  readonly freshness: Freshness;
+  readonly panic: boolean;
+  /** When the current panic began; 0 when not in panic. */
+  readonly panicSince: number;
+  /** When any published weight of the service last changed; 0 when never. */
+  readonly changedAt: number;
+  readonly endpoints: Readonly<Record<string, EndpointMemory>>;
+}
+
+/** The engine's whole memory. */
+export interface EngineState {
+  readonly version: 1;
+  readonly services: Readonly<Record<string, ServiceMemory>>;
+}
+
+/** The state before the first tick. */
+export const INITIAL_ENGINE_STATE: EngineState = Object.freeze({ version: 1, services: Object.freeze({}) });
