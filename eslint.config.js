@@ -39,7 +39,7 @@ export default tseslint.config(
   },
   {
     // Configuration is read in one place; tests, benches and tools may read the environment.
-    files: ['src/app/config*.ts', 'src/app/config/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**'],
+    files: ['src/app/config*.ts', 'src/app/config/**/*.ts', 'src/cli.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
