@@ -99,6 +99,15 @@ export interface Service {
   readonly policy: ServicePolicy;
   /** Annotation problems found while parsing `policy`, to be reported. */
   readonly problems: readonly AnnotationProblem[];
+  /** Problems with the objects the endpoints came from (e.g. EndpointSlices): skipped parts, to be reported. */
+  readonly sourceProblems?: readonly EndpointSourceProblem[];
+}
+
+/** A malformed part of an object that feeds a Service (skipped; everything else is kept). */
+export interface EndpointSourceProblem {
+  /** The object, e.g. `EndpointSlice default/web-abcde`. */
+  readonly object: string;
+  readonly reason: string;
 }
 
 /**
