@@ -1,0 +1,113 @@
+// Small inline-SVG time-series charts for the dashboard: no library, no network.
+// A chart is redrawn whole on each tick; a few hundred points per line is cheap.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const PAD = { left: 44, right: 10, top: 10, bottom: 22 };
+
+function el(name, attrs, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+/** A "nice" upper bound for an axis of four steps: each step 1, 2, 2.5 or 5 times a power of ten. */
+export function niceMax(x) {
+  if (!(x > 0)) return 1;
+  const raw = x / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return 4 * m * p;
+  return 40 * p;
+}
+
+function timeLabel(ms) {
+  if (ms === 0) return 'now';
+  const s = Math.round(ms / 1000);
+  return s % 60 === 0 ? `−${s / 60}m` : `−${s}s`;
+}
+
+/**
+ * Draw a chart into `container` (an element holding one <svg>).
+ * opts: { now, windowMs, series: [{ key, color, values: [[t, v|null]] }], stacked,
+ *         yMax (fixed) or yMin (smallest automatic maximum), format(v) for axis labels }
+ */
+export function drawChart(container, opts) {
+  const width = Math.max(240, Math.floor(container.clientWidth || 360));
+  const height = 150;
+  const plotW = width - PAD.left - PAD.right;
+  const plotH = height - PAD.top - PAD.bottom;
+  const t0 = opts.now - opts.windowMs;
+  const x = (t) => PAD.left + ((t - t0) / opts.windowMs) * plotW;
+
+  let max = opts.yMax;
+  if (max === undefined) {
+    let seen = 0;
+    for (const s of opts.series) for (const [t, v] of s.values) if (t >= t0 && v !== null && v > seen) seen = v;
+    max = niceMax(Math.max(seen * 1.1, opts.yMin ?? 0));
+  }
+  const y = (v) => PAD.top + plotH - (Math.min(v, max) / max) * plotH;
+
+  const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  if (opts.label) el('title', {}, svg).textContent = opts.label;
+
+  // Grid and axes.
+  const grid = el('g', { class: 'grid' }, svg);
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    const gy = y(v);
+    el('line', { x1: PAD.left, x2: width - PAD.right, y1: gy, y2: gy }, grid);
+    const label = el('text', { x: PAD.left - 6, y: gy + 3.5, 'text-anchor': 'end', class: 'axis' }, svg);
+    label.textContent = opts.format(v);
+  }
+  const step = opts.windowMs <= 60_000 ? 15_000 : opts.windowMs <= 120_000 ? 30_000 : 60_000;
+  for (let ago = 0; ago <= opts.windowMs; ago += step) {
+    const gx = x(opts.now - ago);
+    el('line', { x1: gx, x2: gx, y1: PAD.top, y2: PAD.top + plotH, class: 'vgrid' }, grid);
+    const anchor = ago === 0 ? 'end' : ago === opts.windowMs ? 'start' : 'middle';
+    const label = el('text', { x: gx, y: height - 6, 'text-anchor': anchor, class: 'axis' }, svg);
+    label.textContent = timeLabel(ago);
+  }
+
+  const clipId = `clip-${Math.random().toString(36).slice(2)}`;
+  const clip = el('clipPath', { id: clipId }, el('defs', {}, svg));
+  el('rect', { x: PAD.left, y: PAD.top, width: plotW, height: plotH }, clip);
+  const plot = el('g', { 'clip-path': `url(#${clipId})` }, svg);
+
+  if (opts.stacked) drawStacked(plot, opts.series, x, y);
+  else drawLines(plot, opts.series, x, y);
+
+  container.replaceChildren(svg);
+}
+
+function drawLines(plot, series, x, y) {
+  for (const s of series) {
+    let d = '';
+    let pen = false;
+    for (const [t, v] of s.values) {
+      if (v === null || v === undefined) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    }
+    if (d) el('path', { d, class: 'line', stroke: s.color }, plot);
+  }
+}
+
+// Stacked areas in series order: each band spans from the sum of the series below it.
+function drawStacked(plot, series, x, y) {
+  if (series.length === 0) return;
+  const times = series[0].values.map(([t]) => t);
+  const below = times.map(() => 0);
+  for (const s of series) {
+    const top = s.values.map(([, v], i) => below[i] + (v ?? 0));
+    if (times.length > 0) {
+      let d = `M${x(times[0]).toFixed(1)},${y(top[0]).toFixed(1)}`;
+      for (let i = 1; i < times.length; i++) d += `L${x(times[i]).toFixed(1)},${y(top[i]).toFixed(1)}`;
+      for (let i = times.length - 1; i >= 0; i--) d += `L${x(times[i]).toFixed(1)},${y(below[i]).toFixed(1)}`;
+      el('path', { d: `${d}Z`, class: 'band', fill: s.color }, plot);
+    }
+    for (let i = 0; i < top.length; i++) below[i] = top[i];
+  }
+}

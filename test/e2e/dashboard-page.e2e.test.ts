@@ -1,0 +1,85 @@
+/**
+ * The dashboard in a real browser against weir's HTTP server fed with synthetic loop
+ * reports: it renders every endpoint, updates live over SSE, draws charts from the
+ * history, and its demo buttons reach the server. (dashboard.e2e.test.ts runs the same
+ * page against the whole `weir demo`.)
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Registry } from 'prom-client';
+import type { Browser, Page } from 'playwright-core';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/index.js';
+import { launchBrowser } from './browser.js';
+import { startSyntheticLoop, type SyntheticLoop } from './synthetic-loop.js';
+
+let browser: Browser;
+let server: RunningHttpServer;
+let loop: SyntheticLoop;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  loop = startSyntheticLoop(250, 120);
+  server = await startHttpServer({
+    port: 0,
+    registry: new Registry(),
+    feed: loop.hub,
+    ready: () => ({ ready: true, reasons: [] }),
+    routes: loop.routes,
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  // Every request the page makes must stay on our server: no asset from the internet.
+  await page.route('**/*', (route) =>
+    route.request().url().startsWith(server.url) ? route.continue() : route.abort(),
+  );
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  // WEIR_SCREENSHOT=path saves what the page looked like at the end (for docs and review).
+  if (page && process.env['WEIR_SCREENSHOT']) await page.screenshot({ path: process.env['WEIR_SCREENSHOT'], fullPage: true });
+  await browser?.close();
+  loop?.stop();
+  await server?.stop();
+});
+
+function shareOf(p: Page, pod: string): Promise<number> {
+  return p.locator(`tr[data-pod="${pod}"] td.share`).getAttribute('data-share').then(Number);
+}
+
+describe('dashboard page (synthetic loop)', () => {
+  test('shows every endpoint with its share, state and reason, and goes live', async () => {
+    await page.waitForSelector('section.card[data-service="demo/echo"] tr[data-pod="backend-5"]');
+    await expect.poll(() => page.locator('#conn').textContent(), { timeout: 10_000 }).toBe('live');
+    expect(await page.locator('section.card h2').textContent()).toContain('echo');
+    expect(await page.locator('tr[data-address]').count()).toBe(5);
+    const shares = await Promise.all([1, 2, 3, 4, 5].map((i) => shareOf(page, `backend-${i}`)));
+    expect(shares.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.98);
+    // The fastest backend gets the most.
+    expect(shares[0]).toBeGreaterThan(shares[4]!);
+    expect(await page.locator('tr[data-pod="backend-1"] .state').textContent()).toBe('healthy');
+  });
+
+  test('draws the charts from the history at once, as SVG paths', async () => {
+    await page.waitForSelector('[data-chart="share"] svg path.band');
+    expect(await page.locator('[data-chart="share"] path.band').count()).toBe(5);
+    expect(await page.locator('[data-chart="latency"] path.line').count()).toBe(5);
+    expect(await page.locator('[data-chart="errors"] path.line').count()).toBe(5);
+  });
+
+  test('"break" on a backend reaches the server and its weight falls on the page', async () => {
+    await page.waitForSelector('button[data-backend="backend-2"][data-action="break"]');
+    const before = await shareOf(page, 'backend-2');
+    await page.click('button[data-backend="backend-2"][data-action="break"]');
+    expect(loop.actions).toContainEqual({ backend: 'backend-2', action: 'break' });
+    await expect.poll(() => shareOf(page, 'backend-2'), { timeout: 15_000 }).toBeLessThan(before / 3);
+    await expect
+      .poll(() => page.locator('tr[data-pod="backend-2"] .reason-text').textContent(), { timeout: 15_000 })
+      .toMatch(/errors/);
+    await expect
+      .poll(() => page.locator('button[data-backend="backend-2"][data-action="break"]').getAttribute('class'), { timeout: 5_000 })
+      .toContain('active');
+    expect(pageErrors).toEqual([]);
+  });
+});
