@@ -3,6 +3,7 @@ import {
   loadPackageDefinition,
   Server,
   ServerCredentials,
+  type ClientDuplexStream,
   type GrpcObject,
   type ServerDuplexStream,
   type ServiceClientConstructor,
@@ -139,7 +140,9 @@ describe('ADS package definition', () => {
     });
     try {
       const client = new Ads(`127.0.0.1:${port}`, credentials.createInsecure());
-      const stream = client.StreamAggregatedResources();
+      const open = client.StreamAggregatedResources as (() => ClientDuplexStream<object, Record<string, unknown>>) | undefined;
+      expect(open).toBeTypeOf('function');
+      const stream = open!.call(client);
       const response = await new Promise<Record<string, unknown>>((resolve, reject) => {
         stream.on('data', resolve);
         stream.on('error', reject);

@@ -1,0 +1,130 @@
+/**
+ * The ClusterLoadAssignment weir serves for one Service port.
+ */
+import type { Endpoint, Service, ServicePort } from '../../model/index.js';
+import { MAX_WEIGHT_SUM } from '../../model/index.js';
+import {
+  HEALTH_STATUS,
+  type ClusterLoadAssignmentMsg,
+  type LbEndpointMsg,
+  type LocalityLbEndpointsMsg,
+  type ValuesOf,
+} from '../proto/index.js';
+import type { ClientKind } from '../types.js';
+import { MAX_GRPC_WEIGHT_SUM, fitWeights, toServedWeight } from './weights.js';
+
+/** An endpoint that will be served, with its port number, health and weight. */
+interface ServedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly port: number;
+  readonly health: ValuesOf<typeof HEALTH_STATUS>;
+  weight: number;
+}
+
+/**
+ * The health weir reports for an endpoint, or undefined to leave it out:
+ * - ready → HEALTHY;
+ * - not ready but serving while terminating → DRAINING. Envoy takes a DRAINING host out
+ *   of load balancing for new requests but keeps the host (and its open connections)
+ *   until it is gone, which is what a pod in its termination grace period wants; gRPC
+ *   skips it. Omitting it instead would make Envoy drop the host at once.
+ * - anything else (starting, failing its readiness probe) → left out.
+ */
+function healthOf(endpoint: Endpoint): ValuesOf<typeof HEALTH_STATUS> | undefined {
+  if (endpoint.ready) {
+    return HEALTH_STATUS.HEALTHY;
+  }
+  if (endpoint.serving && endpoint.terminating) {
+    return HEALTH_STATUS.DRAINING;
+  }
+  return undefined;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sort key: zone, then address. Addresses are unique within a Service. */
+function compareEndpoints(a: ServedEndpoint, b: ServedEndpoint): number {
+  return compareStrings(a.endpoint.zone, b.endpoint.zone) || compareStrings(a.endpoint.address, b.endpoint.address);
+}
+
+function toLbEndpoint(served: ServedEndpoint): LbEndpointMsg {
+  const { endpoint } = served;
+  return {
+    endpoint: {
+      address: { socket_address: { address: endpoint.address, port_value: served.port } },
+      ...(endpoint.pod === undefined || endpoint.pod === '' ? {} : { hostname: endpoint.pod }),
+    },
+    health_status: served.health,
+    load_balancing_weight: { value: served.weight },
+  };
+}
+
+function locality(members: readonly ServedEndpoint[], locality: LocalityLbEndpointsMsg['locality']): LocalityLbEndpointsMsg {
+  let sum = 0;
+  for (const m of members) {
+    sum += m.weight;
+  }
+  return { locality, lb_endpoints: members.map(toLbEndpoint), load_balancing_weight: { value: sum } };
+}
+
+/**
+ * The ClusterLoadAssignment `name` for Service port `port` of `service`.
+ *
+ * Contract (XDS.md "What we send"):
+ * - `cluster_name` is `name`; a port with no servable endpoint gets an assignment with
+ *   no localities, never nothing (an omitted assignment would keep the old hosts);
+ * - only endpoints that serve the port (by the port's name) are included;
+ * - every LbEndpoint has an integer weight ≥ 1 (`weights[address]`, default 1) and every
+ *   LocalityLbEndpoints a locality and a weight equal to its endpoints' sum; all weights
+ *   are scaled down together if needed so that every sum fits the client's limit
+ *   (2^32-1 for Envoy, 2^31-1 for gRPC);
+ * - localities and endpoints are sorted by zone, then address: equal input, equal bytes.
+ *
+ * Localities: Envoy gets one locality per zone. Proxyless gRPC gets one locality per
+ * endpoint (`zone` plus `sub_zone` = the endpoint address), because its ROUND_ROBIN
+ * weighs localities but not endpoints (see ./cluster.ts). Everything sits at priority 0.
+ */
+export function buildClusterLoadAssignment(
+  name: string,
+  service: Service,
+  port: ServicePort,
+  weights: ReadonlyMap<string, number> | undefined,
+  kind: ClientKind,
+): ClusterLoadAssignmentMsg {
+  const served: ServedEndpoint[] = [];
+  for (const endpoint of service.endpoints) {
+    const portNumber = endpoint.ports[port.name];
+    const health = healthOf(endpoint);
+    if (portNumber === undefined || health === undefined) {
+      continue;
+    }
+    served.push({ endpoint, port: portNumber, health, weight: toServedWeight(weights?.get(endpoint.address)) });
+  }
+  served.sort(compareEndpoints);
+
+  const fitted = fitWeights(
+    served.map((s) => s.weight),
+    kind === 'grpc' ? MAX_GRPC_WEIGHT_SUM : MAX_WEIGHT_SUM,
+  );
+  fitted.forEach((w, i) => {
+    served[i]!.weight = w;
+  });
+
+  const localities: LocalityLbEndpointsMsg[] = [];
+  if (kind === 'grpc') {
+    for (const s of served) {
+      localities.push(locality([s], { zone: s.endpoint.zone, sub_zone: s.endpoint.address }));
+    }
+  } else {
+    let start = 0;
+    for (let i = 1; i <= served.length; i++) {
+      if (i === served.length || served[i]!.endpoint.zone !== served[start]!.endpoint.zone) {
+        localities.push(locality(served.slice(start, i), { zone: served[start]!.endpoint.zone }));
+        start = i;
+      }
+    }
+  }
+  return { cluster_name: name, endpoints: localities };
+}
