@@ -1,14 +1,18 @@
+/**
+ * The engine's entry point: one tick over every service of the topology, in sorted
+ * order, each independent of the others (a service's failure to fetch never touches
+ * another's weights).
+ */
 import type {
   CustomSignalSpec,
   Decision,
-  EndpointWeight,
   Samples,
   ServiceWeights,
   Topology,
   WeightTable,
 } from '../model/index.js';
-import { FAIR_WEIGHT } from './quantise.js';
-import type { EngineState } from './state.js';
+import { tickService } from './service-tick.js';
+import type { EngineState, ServiceMemory } from './state.js';
 
 /** One tick's input. */
 export interface EngineInput {
@@ -25,45 +29,47 @@ export interface EngineInput {
 
 /** One tick's output. */
 export interface EngineOutput {
-  /** serviceId → report, for every service of the topology. */
+  /** serviceId → report, for every service of the topology, in sorted order. */
   readonly services: ReadonlyMap<string, ServiceWeights>;
-  /** What to serve: integers ≥ 1 for the ready endpoints of every service. */
+  /**
+   * What to serve: serviceId → address → integer weight in [1, FAIR_WEIGHT] for the ready
+   * endpoints of every service (equal weights in shadow mode and in panic).
+   */
   readonly table: WeightTable;
+  /** The state to pass to the next tick: plain, serialisable data. */
   readonly state: EngineState;
-  /** Every change of a served weight or of a service's mode, with a reason. */
+  /** Every change of a published weight, ejection, panic and staleness, with a reason. */
   readonly decisions: readonly Decision[];
 }
 
-/** Skeleton: equal weights for every ready endpoint (the real control follows). */
+const NO_SPECS: readonly CustomSignalSpec[] = Object.freeze([]);
+
+/**
+ * Run one tick. Pure: identical inputs give deep-equal outputs; nothing of the input is
+ * modified. Services absent from the topology are forgotten.
+ */
 export function runEngine(input: EngineInput): EngineOutput {
+  const { topology, samples, state, now } = input;
   const services = new Map<string, ServiceWeights>();
   const table = new Map<string, ReadonlyMap<string, number>>();
-  for (const id of [...input.topology.services.keys()].sort()) {
-    const service = input.topology.services.get(id)!;
-    const endpoints: EndpointWeight[] = [];
-    const row = new Map<string, number>();
-    for (const ep of service.endpoints) {
-      if (!ep.ready) continue;
-      row.set(ep.address, FAIR_WEIGHT);
-      endpoints.push({
-        address: ep.address,
-        weight: FAIR_WEIGHT,
-        served: FAIR_WEIGHT,
-        state: 'healthy',
-        signals: {},
-        reason: '',
-        changedAt: 0,
-      });
-    }
-    table.set(id, row);
-    services.set(id, {
-      serviceId: id,
-      mode: service.policy.mode,
-      panic: false,
-      endpoints,
-      changedAt: 0,
-      metricsAvailable: input.samples !== undefined && !input.samples.failed.has(id),
+  const memories: Record<string, ServiceMemory> = {};
+  const decisions: Decision[] = [];
+  for (const id of [...topology.services.keys()].sort()) {
+    const service = topology.services.get(id)!;
+    const failed = samples === undefined || samples.failed.has(id);
+    const out = tickService({
+      service,
+      id,
+      previous: state.services[id],
+      samples: failed ? undefined : samples.services.get(id),
+      sampleAt: samples?.at ?? 0,
+      now,
+      specs: input.customSignals.get(service.policy.profile) ?? NO_SPECS,
     });
+    services.set(id, out.report);
+    table.set(id, out.row);
+    memories[id] = out.memory;
+    for (const d of out.decisions) decisions.push(d);
   }
-  return { services, table, state: input.state, decisions: [] };
+  return { services, table, state: { version: 1, services: memories }, decisions };
 }

@@ -54,6 +54,8 @@ export type Freshness = 'fresh' | 'stale' | 'reset';
 
 /** What the engine remembers about one service. */
 export interface ServiceMemory {
+  /** `now` of the service's first tick. */
+  readonly createdAt: number;
   /** `now` of the last tick; the control step scales with `now − lastTickAt`. */
   readonly lastTickAt: number;
   /** `now` of the last tick that brought any sample for the service; 0 when never. */

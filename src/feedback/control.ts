@@ -1,0 +1,70 @@
+/**
+ * The controller: how an endpoint's multiplier of its fair share moves each tick.
+ *
+ * It is an integral controller with a dead band and hysteresis, cutting multiplicatively
+ * in proportion to the log of how much worse than the reference an endpoint is, and
+ * restoring at a bounded speed only after the data had time to show the last cut. Why
+ * not weight ∝ 1/latency (a proportional target): latency depends on the load the
+ * weight itself sends, so a proportional target swings between "overloaded → cut" and
+ * "idle → fast → restore" (the classic herd). Integrating with a dead band settles where
+ * the endpoint's cost is within the band of its peers' and then holds still.
+ */
+import type { ServicePolicy } from '../model/index.js';
+import { CUT_BAND, CUT_EXPONENT, CUT_SPEED, MAX_STEP_MS, RESTORE_BAND, RESTORE_HOLD_MS } from './tuning.js';
+
+/** The fraction of a full step a tick of `dtMs` may take: ticks faster than 1 s take less. */
+export function stepFraction(dtMs: number): number {
+  if (!(dtMs > 0)) return 0;
+  return Math.min(1, dtMs / MAX_STEP_MS);
+}
+
+/** The largest increase factor of a multiplier in one tick: (1 + maxStep)^fraction. */
+export function maxIncrease(policy: ServicePolicy, fraction: number): number {
+  return Math.pow(1 + policy.maxStep, fraction);
+}
+
+/** The smallest factor a cut may apply in one tick: (1 + maxStep)^(−CUT_SPEED·fraction). */
+export function maxCut(policy: ServicePolicy, fraction: number): number {
+  return Math.pow(1 + policy.maxStep, -CUT_SPEED * fraction);
+}
+
+/** What the controller did. */
+export type ControlAction = 'cut' | 'restore' | 'hold';
+
+export interface ControlResult {
+  readonly control: number;
+  readonly action: ControlAction;
+}
+
+/**
+ * One control step. `ratio` is the endpoint's cost over the reference (undefined: no
+ * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT
+ * per second, never faster than maxCut; below 1 + RESTORE_BAND, and RESTORE_HOLD_MS after
+ * the last cut, it restores by maxIncrease; in between it holds. The result stays in
+ * [weightFloor, 1]. Monotone: a larger ratio never gives a larger multiplier.
+ */
+export function controlStep(
+  control: number,
+  ratio: number | undefined,
+  fraction: number,
+  policy: ServicePolicy,
+  sinceCutMs: number,
+): ControlResult {
+  const floor = policy.weightFloor;
+  if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
+  if (ratio > 1 + CUT_BAND) {
+    const wanted = Math.pow(Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT), fraction);
+    const next = Math.max(floor, control * Math.max(wanted, maxCut(policy, fraction)));
+    return next < control ? { control: next, action: 'cut' } : { control, action: 'hold' };
+  }
+  if (ratio < 1 + RESTORE_BAND && sinceCutMs >= RESTORE_HOLD_MS) {
+    const next = Math.min(1, control * maxIncrease(policy, fraction));
+    return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
+  }
+  return { control, action: 'hold' };
+}
+
+/** Drift toward equal weights (stale data): a restore at the bounded speed, whatever the signals. */
+export function driftStep(control: number, fraction: number, policy: ServicePolicy): number {
+  return Math.min(1, control * maxIncrease(policy, fraction));
+}

@@ -1,0 +1,87 @@
+/**
+ * Reasons in words a person can read ("latency 412ms is 3.1× the reference 130ms"),
+ * for decisions, /api/weights and Events. Pure string formatting.
+ */
+import type { ServicePolicy } from '../model/index.js';
+import type { Score } from './scoring.js';
+import type { SmoothedMemory } from './state.js';
+import { CUT_BAND, RESTORE_BAND } from './tuning.js';
+
+/** 4.2ms, 412ms, 12.3s. */
+export function formatMs(ms: number): string {
+  if (ms >= 10_000) return `${trim(ms / 1000)}s`;
+  if (ms < 10) return `${trim(ms)}ms`;
+  return `${Math.round(ms)}ms`;
+}
+
+/** 31%, 0.5%. */
+export function formatPercent(ratio: number): string {
+  const p = ratio * 100;
+  return `${trim(p)}%`;
+}
+
+/** 3.1×. */
+export function formatTimes(x: number): string {
+  return `${x >= 10 ? Math.round(x) : trim(x)}×`;
+}
+
+function trim(x: number): string {
+  return (Math.round(x * 10) / 10).toString();
+}
+
+/** What makes up the cost, shortest first: "latency 412ms" or "latency 30ms with 12% errors". */
+export function describeCost(signals: SmoothedMemory, score: Score): string {
+  const parts: string[] = [];
+  if (signals.latencyMs !== undefined) parts.push(`latency ${formatMs(signals.latencyMs)}`);
+  if (signals.errorRatio !== undefined && signals.errorRatio >= 0.005) parts.push(`${formatPercent(signals.errorRatio)} errors`);
+  if (signals.cpu !== undefined && signals.cpu > 0.9) parts.push(`CPU ${formatPercent(signals.cpu)}`);
+  if (signals.memory !== undefined && signals.memory > 0.9) parts.push(`memory ${formatPercent(signals.memory)}`);
+  for (const name of score.customBreaches) parts.push(`${name} past its threshold`);
+  if (parts.length === 0) return 'cost';
+  const cost = score.cost !== undefined && (parts.length > 1 || signals.latencyMs === undefined) ? ` (cost ${formatMs(score.cost)})` : '';
+  return parts.join(' with ') + cost;
+}
+
+export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {
+  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (over ${formatTimes(1 + CUT_BAND)}): cutting`;
+}
+
+export function restoreReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {
+  return `${describeCost(signals, score)} is back within ${formatTimes(1 + RESTORE_BAND)} the reference ${formatMs(referenceMs)}: restoring`;
+}
+
+export function ejectReason(errorRatio: number | undefined, policy: ServicePolicy, forMs: number, count: number): string {
+  return `error ratio ${formatPercent(errorRatio ?? 0)} over threshold ${formatPercent(policy.errorThreshold)}: ejected for ${formatMs(forMs)}${count > 1 ? ` (ejection ${count} in a row)` : ''}`;
+}
+
+export function releaseReason(errorRatio: number | undefined, policy: ServicePolicy): string {
+  const errors = errorRatio === undefined ? 'no error data' : `error ratio ${formatPercent(errorRatio)}`;
+  const ramp = policy.slowStartMs > 0 ? `back through a ${formatMs(policy.slowStartMs)} slow start` : 'back';
+  return `ejection time over, ${errors}: ${ramp}`;
+}
+
+export function slowStartReason(cause: 'new' | 'ready' | 'ramp', elapsedMs: number, policy: ServicePolicy): string {
+  if (cause === 'new') return `new endpoint: slow start over ${formatMs(policy.slowStartMs)}`;
+  if (cause === 'ready') return `ready again: slow start over ${formatMs(policy.slowStartMs)}`;
+  return `slow start: ${formatPercent(Math.min(1, elapsedMs / policy.slowStartMs))} of ${formatMs(policy.slowStartMs)}`;
+}
+
+export function panicEnterReason(degraded: number, ready: number, policy: ServicePolicy): string {
+  return `${degraded} of ${ready} endpoints degraded (${formatPercent(degraded / ready)}, over the panic threshold ${formatPercent(policy.panicThreshold)}): equal weights`;
+}
+
+export function panicExitReason(degraded: number, ready: number, policy: ServicePolicy): string {
+  return `${degraded} of ${ready} endpoints degraded (${formatPercent(degraded / ready)}, within the panic threshold ${formatPercent(policy.panicThreshold)}): weights follow the signals again`;
+}
+
+export function staleReason(ageMs: number): string {
+  return `no signals for ${formatMs(ageMs)}: holding weights`;
+}
+
+export function staleResetReason(ageMs: number): string {
+  return `no signals for ${formatMs(ageMs)}: weights drift back to equal, ejections lifted`;
+}
+
+export function driftReason(ageMs: number | undefined): string {
+  return ageMs === undefined ? 'no signals: drifting back to equal' : `no signals for ${formatMs(ageMs)}: drifting back to equal`;
+}

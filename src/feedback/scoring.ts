@@ -1,0 +1,139 @@
+/**
+ * Scoring: each endpoint's cost (an error-aware latency), the service's reference cost
+ * (a low quantile of the peers'), and how many times worse than the reference each
+ * endpoint is. Ideas taken: C3 and Linkerd score replicas by latency relative to the
+ * others; gRPC's and Envoy's weighted round robin add an error penalty so that failing
+ * fast never looks attractive; the latency target bounds what "worse" can mean.
+ */
+import type { CustomSignalSpec, ServicePolicy } from '../model/index.js';
+import type { SmoothedMemory } from './state.js';
+import {
+  CUSTOM_PENALTY,
+  DEGRADED_RATIO,
+  ERROR_COST_TARGETS,
+  HOT_PENALTY,
+  HOT_UTILISATION,
+  MIN_REFERENCE_FRACTION,
+  REFERENCE_QUANTILE,
+} from './tuning.js';
+
+/** What the scoring found about one endpoint. */
+export interface Score {
+  /** Error-aware latency cost in ms; undefined without any usable signal. */
+  readonly cost: number | undefined;
+  /** cost / reference; undefined without a cost. */
+  readonly ratio: number | undefined;
+  /** Error ratio over the service's threshold (a candidate for ejection). */
+  readonly failing: boolean;
+  /** Counts toward panic: failing, a custom signal past its threshold, or ratio ≥ DEGRADED_RATIO. */
+  readonly degraded: boolean;
+  /** The custom signals past their threshold, by name (for reasons). */
+  readonly customBreaches: readonly string[];
+}
+
+/**
+ * The `q`-quantile of `values` by the lower order statistic (index ⌊q·(n−1)⌋): with five
+ * peers and q = 0.25, the second best. Deterministic; `values` is not modified.
+ */
+export function lowerQuantile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(q * (sorted.length - 1))];
+}
+
+/** Whether a custom signal's smoothed value is past its threshold in the bad direction. */
+export function breaches(spec: CustomSignalSpec, value: number | undefined): boolean {
+  if (value === undefined) return false;
+  return spec.direction === 'higher-is-better' ? value < spec.threshold : value > spec.threshold;
+}
+
+function hotFactor(utilisation: number | undefined): number {
+  if (utilisation === undefined || utilisation <= HOT_UTILISATION) return 1;
+  const over = Math.min(1, (utilisation - HOT_UTILISATION) / (1 - HOT_UTILISATION));
+  return 1 + over * (HOT_PENALTY - 1);
+}
+
+/**
+ * An endpoint's cost in ms: its latency (or `neutralLatencyMs` when it has none) plus its
+ * error ratio priced at ERROR_COST_TARGETS latency targets per error, times the hot-spot
+ * (CPU, memory) and custom-signal penalties. Undefined when the endpoint has no signal at
+ * all. Monotone: a worse value of any signal never lowers the cost.
+ */
+export function costOf(
+  signals: SmoothedMemory,
+  neutralLatencyMs: number,
+  policy: ServicePolicy,
+  specs: readonly CustomSignalSpec[],
+): { cost: number | undefined; customBreaches: string[] } {
+  const customBreaches = specs.filter((s) => breaches(s, signals.custom?.[s.name])).map((s) => s.name).sort();
+  const anySignal =
+    signals.latencyMs !== undefined ||
+    signals.errorRatio !== undefined ||
+    signals.cpu !== undefined ||
+    signals.memory !== undefined ||
+    customBreaches.length > 0;
+  if (!anySignal) return { cost: undefined, customBreaches };
+  const latency = signals.latencyMs ?? neutralLatencyMs;
+  const errors = (signals.errorRatio ?? 0) * ERROR_COST_TARGETS * policy.latencyTargetMs;
+  const penalty = hotFactor(signals.cpu) * hotFactor(signals.memory) * (customBreaches.length > 0 ? CUSTOM_PENALTY : 1);
+  return { cost: (latency + errors) * penalty, customBreaches };
+}
+
+/** The input of scoring for one endpoint: its smoothed signals, and whether they are current. */
+export interface ScoringInput {
+  readonly address: string;
+  readonly signals: SmoothedMemory;
+  /** True when the endpoint had a sample this tick (only current data is scored). */
+  readonly current: boolean;
+  /** Ejected endpoints are scored but do not set the reference. */
+  readonly ejected: boolean;
+}
+
+/** Scores of a service's endpoints, and the reference they are measured against. */
+export interface ServiceScores {
+  readonly referenceMs: number;
+  readonly scores: ReadonlyMap<string, Score>;
+}
+
+const NO_SCORE: Score = Object.freeze({ cost: undefined, ratio: undefined, failing: false, degraded: false, customBreaches: [] });
+
+/**
+ * Score every endpoint of a service. The reference is the REFERENCE_QUANTILE of the costs
+ * of the current, non-ejected endpoints, never below MIN_REFERENCE_FRACTION of the
+ * latency target. Endpoints without current data get no score (they are held, not judged).
+ */
+export function scoreService(
+  inputs: readonly ScoringInput[],
+  policy: ServicePolicy,
+  specs: readonly CustomSignalSpec[],
+): ServiceScores {
+  const minRef = policy.latencyTargetMs * MIN_REFERENCE_FRACTION;
+  const latencies: number[] = [];
+  for (const e of inputs) {
+    if (e.current && !e.ejected && e.signals.latencyMs !== undefined) latencies.push(e.signals.latencyMs);
+  }
+  // The latency given to endpoints that report errors but no latency: the peers' typical one.
+  const neutral = Math.max(lowerQuantile(latencies, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
+  const costs = new Map<string, { cost: number | undefined; customBreaches: string[] }>();
+  const referenceCosts: number[] = [];
+  for (const e of inputs) {
+    if (!e.current) continue;
+    const c = costOf(e.signals, neutral, policy, specs);
+    costs.set(e.address, c);
+    if (!e.ejected && c.cost !== undefined) referenceCosts.push(c.cost);
+  }
+  const referenceMs = Math.max(lowerQuantile(referenceCosts, REFERENCE_QUANTILE) ?? neutral, minRef);
+  const scores = new Map<string, Score>();
+  for (const e of inputs) {
+    const c = costs.get(e.address);
+    if (c === undefined) {
+      scores.set(e.address, NO_SCORE);
+      continue;
+    }
+    const ratio = c.cost === undefined ? undefined : c.cost / referenceMs;
+    const failing = (e.signals.errorRatio ?? 0) > policy.errorThreshold;
+    const degraded = failing || c.customBreaches.length > 0 || (ratio !== undefined && ratio >= DEGRADED_RATIO);
+    scores.set(e.address, { cost: c.cost, ratio, failing, degraded, customBreaches: c.customBreaches });
+  }
+  return { referenceMs, scores };
+}

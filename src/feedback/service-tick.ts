@@ -1,0 +1,324 @@
+/**
+ * One service's tick: smooth, score, eject, panic, control, slow start, step limit,
+ * quantise, explain. Called by the engine for each service in sorted order.
+ */
+import type {
+  CustomSignalSpec,
+  Decision,
+  DecisionKind,
+  EndpointSample,
+  EndpointState,
+  EndpointWeight,
+  Service,
+  ServiceWeights,
+} from '../model/index.js';
+import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction } from './control.js';
+import { decideEjections, ejectionTimeMs } from './ejection.js';
+import { decidePanic } from './panic.js';
+import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
+import * as why from './reasons.js';
+import { scoreService, type ScoringInput } from './scoring.js';
+import { inSlowStart, slowStartCap } from './slow-start.js';
+import { hasData, smoothSample } from './smoothing.js';
+import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
+import { EJECTION_FORGET_MS, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+
+export interface ServiceTickInput {
+  readonly service: Service;
+  readonly id: string;
+  readonly previous: ServiceMemory | undefined;
+  /** This service's samples, undefined when its fetch failed or none ran. */
+  readonly samples: ReadonlyMap<string, EndpointSample> | undefined;
+  /** `Samples.at`, 0 without samples. */
+  readonly sampleAt: number;
+  readonly now: number;
+  readonly specs: readonly CustomSignalSpec[];
+}
+
+export interface ServiceTickOutput {
+  readonly memory: ServiceMemory;
+  readonly report: ServiceWeights;
+  /** address → weight to serve, for the ready endpoints. */
+  readonly row: ReadonlyMap<string, number>;
+  readonly decisions: readonly Decision[];
+}
+
+/** How long data may be missing before weights drift back to equal, in ms. */
+export function staleHoldMs(halfLifeMs: number): number {
+  return Math.max(STALE_HOLD_MS, STALE_HOLD_HALF_LIVES * halfLifeMs);
+}
+
+function freshnessOf(ageMs: number, holdMs: number): Freshness {
+  if (ageMs <= STALE_AFTER_MS) return 'fresh';
+  return ageMs <= holdMs ? 'stale' : 'reset';
+}
+
+/** Mutable working copy of an endpoint's memory during the tick. */
+type Working = { -readonly [K in keyof EndpointMemory]: EndpointMemory[K] } & {
+  address: string;
+  current: boolean;
+  isNew: boolean;
+};
+
+export function tickService(input: ServiceTickInput): ServiceTickOutput {
+  const { service, id, previous, now, specs } = input;
+  const policy = service.policy;
+  const decisions: Decision[] = [];
+  const fraction = previous === undefined ? 0 : stepFraction(now - previous.lastTickAt);
+  const holdMs = staleHoldMs(policy.halfLifeMs);
+
+  // 1. Memory and smoothing, for every endpoint of the topology (sorted by address).
+  const endpoints = isSorted(service.endpoints) ? service.endpoints : [...service.endpoints].sort(byAddress);
+  const memory: Record<string, EndpointMemory> = {};
+  const work: Working[] = [];
+  let anyCurrent = false;
+  let lastAddress: string | undefined;
+  for (const ep of endpoints) {
+    // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
+    if (ep.address === lastAddress) continue;
+    lastAddress = ep.address;
+    const before = previous?.endpoints[ep.address];
+    if (!ep.ready) {
+      memory[ep.address] = before ? { ...before, ready: false } : newMemory(now, false, 0, policy.weightFloor);
+      continue;
+    }
+    // New endpoints of a known service, and endpoints ready again, ramp up (slow start);
+    // at a service's first tick nothing is new.
+    const starts = previous !== undefined && policy.slowStartMs > 0 && (before === undefined || !before.ready);
+    const base = before ?? newMemory(now, true, starts ? now : 0, starts ? policy.weightFloor : 1);
+    const w: Working = { ...base, address: ep.address, ready: true, current: false, isNew: before === undefined };
+    if (starts && before !== undefined) {
+      w.slowStartAt = now;
+      w.control = 1;
+    }
+    const sample = input.samples?.get(ep.address);
+    if (sample !== undefined && hasData(sample, specs)) {
+      w.signals = smoothSample(w.signals, sample, input.sampleAt - w.sampleAt, policy.halfLifeMs, specs);
+      w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
+      w.lastDataAt = now;
+      w.current = true;
+      anyCurrent = true;
+    }
+    if (starts) {
+      decisions.push({
+        serviceId: id,
+        kind: 'slow-start',
+        endpoint: ep.address,
+        reason: why.slowStartReason(before === undefined ? 'new' : 'ready', 0, policy),
+      });
+    }
+    work.push(w);
+  }
+
+  // 2. Freshness of the service's data.
+  const createdAt = previous?.createdAt ?? now;
+  const lastFreshAt = anyCurrent ? now : (previous?.lastFreshAt ?? 0);
+  const ageMs = now - Math.max(lastFreshAt, createdAt);
+  const freshness = freshnessOf(ageMs, holdMs);
+  const hadData = lastFreshAt > 0;
+  if (hadData && freshness !== (previous?.freshness ?? 'fresh')) {
+    if (freshness === 'stale') decisions.push({ serviceId: id, kind: 'stale', reason: why.staleReason(ageMs) });
+    if (freshness === 'reset') decisions.push({ serviceId: id, kind: 'stale-reset', reason: why.staleResetReason(ageMs) });
+  }
+
+  // 3. Scores against the peers.
+  const inputs: ScoringInput[] = work.map((w) => ({ address: w.address, signals: w.signals, current: w.current, ejected: w.ejected }));
+  const { referenceMs, scores } = scoreService(inputs, policy, specs);
+
+  // 4. Ejections (none on stale data; all lifted once the data is too old).
+  const outcome = decideEjections(
+    work.map((w) => ({
+      address: w.address,
+      ejected: w.ejected && freshness !== 'reset',
+      ejectedAt: w.ejectedAt,
+      ejections: w.ejections,
+      errorRatio: w.current ? w.signals.errorRatio : undefined,
+    })),
+    policy,
+    now,
+    freshness === 'fresh',
+  );
+  const added = new Set(outcome.added);
+  const released = new Set(outcome.released);
+  for (const w of work) if (w.ejected && freshness === 'reset') released.add(w.address);
+
+  // 5. Panic, judged on fresh data only.
+  const degraded = work.filter((w) => scores.get(w.address)?.degraded === true).length;
+  const wasPanic = previous?.panic ?? false;
+  let panic = wasPanic;
+  let panicSince = previous?.panicSince ?? 0;
+  if (freshness === 'fresh') {
+    const p = decidePanic({ panic, panicSince }, degraded, work.length, policy, now);
+    panic = p.panic;
+    panicSince = p.panicSince;
+  } else if (freshness === 'reset' && panic) {
+    panic = false;
+    panicSince = 0;
+  }
+  if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy) });
+  if (!panic && wasPanic) decisions.push({ serviceId: id, kind: 'panic-exit', reason: why.panicExitReason(degraded, work.length, policy) });
+
+  // 6. Per endpoint: control, caps, step limit, quantisation, reasons.
+  const hysteresis = Math.min(QUANTISE_HYSTERESIS, policy.maxStep / 2);
+  const reports: EndpointWeight[] = [];
+  const row = new Map<string, number>();
+  let changedAt = previous?.changedAt ?? 0;
+  for (const w of work) {
+    const score = scores.get(w.address)!;
+    const endpointAge = now - (w.lastDataAt > 0 ? w.lastDataAt : w.firstSeenAt);
+    let action: ControlAction | 'drift' = 'hold';
+    let kind: DecisionKind = 'shift';
+    let reason: string | undefined;
+    if (added.has(w.address)) {
+      w.ejections = now - w.ejectedAt > EJECTION_FORGET_MS || w.ejectedAt === 0 ? 1 : w.ejections + 1;
+      w.ejected = true;
+      w.ejectedAt = now;
+      kind = 'eject';
+      reason = why.ejectReason(w.signals.errorRatio, policy, ejectionTimeMs(w.ejections), w.ejections);
+    } else if (released.has(w.address)) {
+      w.ejected = false;
+      w.control = 1;
+      w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
+      kind = 'restore';
+      reason = why.releaseReason(w.current ? w.signals.errorRatio : undefined, policy);
+    }
+    if (panic) {
+      w.control = 1;
+    } else if (freshness === 'reset' || (freshness === 'fresh' && !w.current && endpointAge > holdMs)) {
+      const next = driftStep(w.control, fraction, policy);
+      if (next > w.control) action = 'drift';
+      w.control = next;
+    } else if (freshness === 'fresh') {
+      const r = controlStep(w.control, score.ratio, fraction, policy, w.lastCutAt === 0 ? Infinity : now - w.lastCutAt);
+      w.control = r.control;
+      action = r.action;
+      if (action === 'cut') w.lastCutAt = now;
+    }
+    const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
+    if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;
+
+    let effective: number;
+    if (panic) effective = 1;
+    else if (w.ejected) effective = EJECTED_MULTIPLIER;
+    else {
+      effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
+      // The step limit binds the served multiplier, whatever moved it (slow start, a
+      // changed annotation), except for ejections and panic, which act at once by design.
+      if (!w.isNew && !(wasPanic && !panic)) {
+        effective = Math.min(effective, w.effective * maxIncrease(policy, fraction));
+        effective = Math.max(effective, w.effective * maxCut(policy, fraction));
+      }
+    }
+    w.effective = effective;
+    const before = w.published;
+    const published = quantise(effective, before > 0 ? before : undefined, hysteresis);
+    w.published = published;
+    if (published !== before) {
+      reason ??= explainShift(published > before, {
+        panic,
+        panicExit: wasPanic && !panic,
+        action,
+        slowStartBinds: slowStarting && effective < w.control,
+        cut: () => why.cutReason(w.signals, score, referenceMs),
+        restore: () => why.restoreReason(w.signals, score, referenceMs),
+        panicText: () => why.panicEnterReason(degraded, work.length, policy),
+        panicExitText: () => why.panicExitReason(degraded, work.length, policy),
+        drift: () => why.driftReason(w.lastDataAt > 0 ? endpointAge : undefined),
+        ramp: () => why.slowStartReason('ramp', now - w.slowStartAt, policy),
+      });
+      if (before > 0) decisions.push({ serviceId: id, kind, endpoint: w.address, from: before, to: published, reason });
+      w.reason = reason;
+      w.changedAt = now;
+      changedAt = now;
+    } else if (reason !== undefined && kind !== 'shift') {
+      decisions.push({ serviceId: id, kind, endpoint: w.address, from: before, to: published, reason });
+      w.reason = reason;
+    }
+    const served = service.policy.mode === 'shadow' ? FAIR_WEIGHT : published;
+    row.set(w.address, served);
+    reports.push({
+      address: w.address,
+      weight: published,
+      served,
+      state: stateOf(w, score.degraded, slowStarting, endpointAge > STALE_AFTER_MS || freshness !== 'fresh'),
+      signals: w.signals,
+      reason: w.reason,
+      changedAt: w.changedAt,
+    });
+    memory[w.address] = toMemory(w);
+  }
+
+  return {
+    memory: { createdAt, lastTickAt: now, lastFreshAt, freshness, panic, panicSince, changedAt, endpoints: memory },
+    report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
+    row,
+    decisions,
+  };
+}
+
+/** Why a published weight moved, when no ejection or return explains it. */
+function explainShift(
+  up: boolean,
+  c: {
+    panic: boolean;
+    panicExit: boolean;
+    action: ControlAction | 'drift';
+    slowStartBinds: boolean;
+    cut: () => string;
+    restore: () => string;
+    panicText: () => string;
+    panicExitText: () => string;
+    drift: () => string;
+    ramp: () => string;
+  },
+): string {
+  if (c.panic) return `panic: ${c.panicText()}`;
+  if (c.panicExit) return `panic over: ${c.panicExitText()}`;
+  if (!up) return c.action === 'cut' ? c.cut() : 'weight follows the signals';
+  if (c.action === 'drift') return c.drift();
+  if (c.slowStartBinds) return c.ramp();
+  if (c.action === 'restore') return c.restore();
+  return 'returning within the step limit';
+}
+
+function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: boolean): EndpointState {
+  if (w.ejected) return 'ejected';
+  if (stale) return 'stale';
+  if (slowStarting) return 'slow-start';
+  if (degraded || w.control < 1) return 'degraded';
+  return 'healthy';
+}
+
+function newMemory(now: number, ready: boolean, slowStartAt: number, effective: number): EndpointMemory {
+  return {
+    firstSeenAt: now,
+    ready,
+    signals: {},
+    sampleAt: 0,
+    lastDataAt: 0,
+    control: 1,
+    effective,
+    published: 0,
+    lastCutAt: 0,
+    ejected: false,
+    ejectedAt: 0,
+    ejections: 0,
+    slowStartAt,
+    reason: '',
+    changedAt: 0,
+  };
+}
+
+function toMemory(w: Working): EndpointMemory {
+  const { current: _current, isNew: _isNew, address: _address, ...rest } = w;
+  return rest;
+}
+
+function byAddress(a: { address: string }, b: { address: string }): number {
+  return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
+}
+
+function isSorted(eps: readonly { address: string }[]): boolean {
+  for (let i = 1; i < eps.length; i++) if (byAddress(eps[i - 1]!, eps[i]!) >= 0) return false;
+  return true;
+}

@@ -1,0 +1,94 @@
+/**
+ * The engine's fixed tuning: the constants that are not per-Service knobs. Each is
+ * explained where it is used and in docs/feedback.md; the per-Service knobs (and their
+ * bounds) are in src/model/policy.ts. Tuned against the scenario simulations in
+ * test/unit/feedback/sim/ (slow, failing, flapping, heterogeneous and mass-degraded
+ * backends, with Prometheus' few seconds of lag).
+ */
+
+/**
+ * Rising latency (and errors, CPU, memory) is smoothed with this fraction of the
+ * half-life, falling with the whole half-life: a worsening shows within a tick, a
+ * recovery must last to count. Linkerd's peak-EWMA takes a peak at once; a quarter
+ * half-life keeps a single noisy quantile from doing that.
+ */
+export const ATTACK_FRACTION = 0.25;
+
+/** The reference is this quantile of the peers' costs (0.25: the second best of five). */
+export const REFERENCE_QUANTILE = 0.25;
+
+/**
+ * The reference never falls below this fraction of the service's latency target: a
+ * 4 ms endpoint is not "4× worse" than 1 ms peers when the target is 250 ms.
+ */
+export const MIN_REFERENCE_FRACTION = 0.1;
+
+/**
+ * An error is priced as this many latency targets of extra latency (the fail-fast
+ * penalty, as gRPC's and Envoy's weighted round robin add an error penalty to the
+ * utilisation): a backend failing in 1 ms never looks fast.
+ */
+export const ERROR_COST_TARGETS = 4;
+
+/** Dead band: no cut while the cost is within (1 + this) × the reference. */
+export const CUT_BAND = 0.3;
+
+/** Hysteresis: restore only once the cost is back under (1 + this) × the reference. */
+export const RESTORE_BAND = 0.15;
+
+/** An endpoint whose cost is at least this many times the reference counts as degraded. */
+export const DEGRADED_RATIO = 2;
+
+/**
+ * The cut the signals ask for, per second: ((1 + CUT_BAND) / ratio) ^ CUT_EXPONENT.
+ * Proportional to the log of how much worse the endpoint is: 1.5× asks for −25%/s,
+ * 5× for −93%/s (then bounded by the cut limit).
+ */
+export const CUT_EXPONENT = 2;
+
+/** Cuts may be this many times faster (in log terms) than restores: (1 + maxStep)^3 per tick. */
+export const CUT_SPEED = 3;
+
+/**
+ * After a cut, restores wait this long: Prometheus' windows lag a few seconds, and
+ * restoring before a cut shows in the data is how controllers oscillate.
+ */
+export const RESTORE_HOLD_MS = 4_000;
+
+/** A control step covers at most this much time: a late tick is not a bigger step. */
+export const MAX_STEP_MS = 1_000;
+
+/** An endpoint (or service) without a sample for this long is shown as stale. */
+export const STALE_AFTER_MS = 3_000;
+
+/**
+ * Without samples for max(this, STALE_HOLD_HALF_LIVES × half-life), weights drift back to
+ * equal (at the restore speed) and ejections are lifted; until then they hold.
+ */
+export const STALE_HOLD_MS = 10_000;
+export const STALE_HOLD_HALF_LIVES = 5;
+
+/** Ejection time: base × consecutive ejections, capped (Envoy's outlier detection). */
+export const EJECTION_BASE_MS = 10_000;
+export const EJECTION_MAX_MS = 120_000;
+/** Consecutive ejections are forgotten after this long without one. */
+export const EJECTION_FORGET_MS = 300_000;
+/** An ejected endpoint returns once its error ratio is below this fraction of the threshold. */
+export const UNEJECT_FRACTION = 0.5;
+
+/** Panic lasts at least this long, so that it does not flap. */
+export const PANIC_MIN_MS = 10_000;
+
+/** Slow-start aggression (Envoy's `aggression`): 1 is a linear ramp. */
+export const SLOW_START_AGGRESSION = 1;
+
+/** CPU or memory utilisation above this adds a hot-spot penalty to the cost. */
+export const HOT_UTILISATION = 0.9;
+/** The cost multiplier at 100% utilisation (linear from HOT_UTILISATION). */
+export const HOT_PENALTY = 2;
+
+/** The cost multiplier of an endpoint past the threshold of a custom signal. */
+export const CUSTOM_PENALTY = 2;
+
+/** Published weights move only when the computed one is this far (relative) from them. */
+export const QUANTISE_HYSTERESIS = 0.05;
