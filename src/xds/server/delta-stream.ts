@@ -1,0 +1,233 @@
+/**
+ * The state of one Delta (incremental) ADS stream (XDS.md "Delta"). Per type it keeps
+ * the subscriptions and what the client holds (name → content hash); each request and
+ * each cache flush re-evaluates the difference against the current snapshot.
+ *
+ * - Subscribe/unsubscribe apply even on a stale nonce; only the latest nonce ACKs/NACKs.
+ * - Every name in `resource_names_subscribe` is sent, even if the client holds it;
+ *   `initial_resource_versions` on the first request is honoured (current → not resent).
+ * - Resources carry their content hash as version, always with a body; a deleted or
+ *   missing subscribed name goes into `removed_resources` and stays subscribed.
+ * - An unsubscribe-only request needs no answer; system_version_info is informational.
+ * - At most one un-ACKed response per type; CDS changes re-send their CLAs (warming).
+ */
+import { PUSH_ORDER, TYPE_URL, type EncodedResource, type TypeUrl } from '../types.js';
+import type { CacheChange } from '../cache/xds-cache.js';
+import type { TypeSnapshot } from '../cache/snapshot.js';
+import { status } from '@grpc/grpc-js';
+import type { DeltaDiscoveryRequestMsg } from './ads-definition.js';
+import { AdsStream, type NackRecord, type Variant } from './stream-base.js';
+import { encodeDeltaResponse } from './wire.js';
+
+/** Types that may be subscribed by wildcard. */
+const WILDCARD_TYPES: ReadonlySet<TypeUrl> = new Set([TYPE_URL.LISTENER, TYPE_URL.CLUSTER]);
+
+interface TypeState {
+  requested: boolean;
+  wildcard: boolean;
+  names: Set<string>;
+  /** name → version (content hash) the client holds or was last sent. */
+  has: Map<string, string>;
+  /** Subscribed names already reported as missing (in removed_resources) and still missing. */
+  reportedMissing: Set<string>;
+  nonce: string | undefined;
+  pending: { version: string; names: readonly string[] } | undefined;
+  answered: boolean;
+  lastNack: NackRecord | undefined;
+}
+
+interface Plan {
+  readonly type: TypeUrl;
+  readonly version: string;
+  readonly resources: readonly EncodedResource[];
+  readonly removed: readonly string[];
+}
+
+function newState(): TypeState {
+  return {
+    requested: false,
+    wildcard: false,
+    names: new Set(),
+    has: new Map(),
+    reportedMissing: new Set(),
+    nonce: undefined,
+    pending: undefined,
+    answered: false,
+    lastNack: undefined,
+  };
+}
+
+export class DeltaStream extends AdsStream {
+  readonly variant: Variant = 'delta';
+  private readonly states = new Map<TypeUrl, TypeState>();
+
+  /** Process one request. Never throws for bad input: it closes or ignores. */
+  onRequest(req: DeltaDiscoveryRequestMsg): void {
+    if (this.isClosed()) return;
+    const initial = Object.keys(req.initial_resource_versions);
+    const type = this.admit(req.type_url, [req.resource_names_subscribe, req.resource_names_unsubscribe, initial], req.node);
+    if (type === undefined) return;
+    const st = this.state(type);
+
+    this.subscribe(type, st, req);
+    if (st.names.size > this.deps.limits.maxNames) {
+      this.deps.metrics.rejected.inc({ reason: 'too_many_names' });
+      this.deps.close(status.RESOURCE_EXHAUSTED, `a stream may subscribe at most ${this.deps.limits.maxNames} resources per type`);
+      this.dispose();
+      return;
+    }
+
+    if (req.response_nonce !== '' && st.nonce !== undefined && req.response_nonce !== st.nonce) {
+      // Superseded, but its subscription changes count (applied above).
+      this.recordStale(type, req.response_nonce);
+    } else if (req.response_nonce !== '' && st.pending) {
+      if (req.error_detail) st.lastNack = this.recordNack(type, '', st.pending.names, req.error_detail);
+      this.abandonPending(type, st);
+    }
+    this.evaluate();
+  }
+
+  onCacheChange(change: CacheChange): void {
+    if (this.isClosed() || change.kind !== this.kind) return;
+    for (const [type, st] of this.states) {
+      if (st.pending && change.diffs.has(type)) {
+        this.deps.convergence.expect(this.deps.id, change.kind, type, change.snapshot.types.get(type)?.version ?? '');
+      }
+    }
+    this.evaluate();
+  }
+
+  lastNack(type: TypeUrl): NackRecord | undefined {
+    return this.states.get(type)?.lastNack;
+  }
+
+  private state(type: TypeUrl): TypeState {
+    let st = this.states.get(type);
+    if (!st) {
+      st = newState();
+      this.states.set(type, st);
+    }
+    return st;
+  }
+
+  private abandonPending(type: TypeUrl, st: TypeState): void {
+    if (st.pending && this.kind) this.deps.convergence.done(this.deps.id, this.kind, type, st.pending.version);
+    st.pending = undefined;
+  }
+
+  private subscribe(type: TypeUrl, st: TypeState, req: DeltaDiscoveryRequestMsg): void {
+    const first = !st.requested;
+    st.requested = true;
+    const initialVersions = first ? req.initial_resource_versions : {};
+    if (first) {
+      // What the client already holds from an earlier stream: not resent while current.
+      for (const [name, version] of Object.entries(initialVersions)) st.has.set(name, version);
+      if (WILDCARD_TYPES.has(type) && req.resource_names_subscribe.length === 0) st.wildcard = true;
+    }
+    for (const name of req.resource_names_subscribe) {
+      if (name === '*') {
+        if (WILDCARD_TYPES.has(type)) st.wildcard = true;
+        continue;
+      }
+      st.names.add(name);
+      st.reportedMissing.delete(name);
+      // Send it even if the client holds it, unless it just told us which version it holds.
+      if (!Object.hasOwn(initialVersions, name)) st.has.delete(name);
+    }
+    for (const name of req.resource_names_unsubscribe) {
+      if (name === '*') {
+        st.wildcard = false;
+        continue;
+      }
+      st.names.delete(name);
+      st.has.delete(name);
+      st.reportedMissing.delete(name);
+    }
+  }
+
+  private evaluate(): void {
+    const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
+    if (!snapshot || this.isClosed()) return;
+    const plans: Plan[] = [];
+    for (const type of PUSH_ORDER) {
+      const st = this.states.get(type);
+      if (!st?.requested || st.pending) continue;
+      const ts = snapshot.types.get(type);
+      const plan = planDelta(type, st, ts);
+      if (!plan) {
+        if (this.kind && ts) this.deps.convergence.done(this.deps.id, this.kind, type, ts.version);
+        continue;
+      }
+      plans.push(plan);
+      if (type === TYPE_URL.CLUSTER) this.warm(plan);
+    }
+    const removalOnly = (p: Plan) => p.resources.length === 0 && p.removed.length > 0;
+    const ordered = [...plans.filter((p) => !removalOnly(p)), ...plans.filter(removalOnly).reverse()];
+    for (const plan of ordered) this.send(plan);
+  }
+
+  /** Changed clusters warm until their CLA arrives: send those CLAs again (go-control-plane #245). */
+  private warm(plan: Plan): void {
+    const eds = this.states.get(TYPE_URL.ENDPOINT);
+    if (!eds) return;
+    for (const res of plan.resources) eds.has.delete(res.name);
+  }
+
+  private send(plan: Plan): void {
+    const st = this.state(plan.type);
+    const nonce = this.nonces.next();
+    const bytes = encodeDeltaResponse({
+      systemVersionInfo: plan.version,
+      typeUrl: plan.type,
+      nonce,
+      resources: plan.resources,
+      removed: plan.removed,
+      controlPlane: this.deps.controlPlane,
+    });
+    for (const res of plan.resources) {
+      st.has.set(res.name, res.hash);
+      st.reportedMissing.delete(res.name);
+    }
+    for (const name of plan.removed) {
+      st.has.delete(name);
+      if (st.names.has(name)) st.reportedMissing.add(name);
+    }
+    st.nonce = nonce;
+    st.answered = true;
+    st.pending = { version: plan.version, names: plan.resources.map((r) => r.name) };
+    this.recordPush(plan.type, plan.version, nonce, plan.resources.length, plan.removed.length);
+    this.deps.write(bytes);
+  }
+}
+
+const NO_RESOURCES: ReadonlyMap<string, EncodedResource> = new Map();
+
+function planDelta(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): Plan | undefined {
+  const resources = ts?.resources ?? NO_RESOURCES;
+  const out: EncodedResource[] = [];
+  const removed: string[] = [];
+  const wanted = new Set<string>();
+  if (st.wildcard) {
+    for (const name of ts?.names ?? []) wanted.add(name);
+    // What a wildcard subscriber holds stays wanted until it is reported removed.
+    for (const name of st.has.keys()) wanted.add(name);
+  }
+  for (const name of st.names) wanted.add(name);
+  for (const name of [...wanted].sort()) {
+    const res = resources.get(name);
+    if (res) {
+      if (st.has.get(name) !== res.hash) out.push(res);
+    } else if (st.has.has(name) || (st.names.has(name) && !st.reportedMissing.has(name))) {
+      // Deleted (the client holds it) or missing (never reported): tell the client it
+      // does not exist; the subscription stays and the resource comes when it appears.
+      removed.push(name);
+    }
+  }
+  // Names the client holds that nothing subscribes any more (wildcard dropped): forget.
+  for (const name of st.has.keys()) {
+    if (!wanted.has(name)) st.has.delete(name);
+  }
+  const mustAnswer = !st.answered && st.wildcard;
+  if (out.length === 0 && removed.length === 0 && !mustAnswer) return undefined;
+  return { type, version: ts?.version ?? '0', resources: out, removed };
+}

@@ -1,0 +1,128 @@
+/**
+ * What SotW and Delta streams share: their dependencies, the node and client kind taken
+ * from the first request (XDS.md: only the first request is sure to carry `node`; later
+ * requests are attributed to the stream's node), request checks, and NACK bookkeeping.
+ */
+import type { status } from '@grpc/grpc-js';
+import type { Logger } from '../../lib/log.js';
+import type { CacheChange, XdsCacheView } from '../cache/xds-cache.js';
+import type { XdsMetrics } from '../metrics.js';
+import type { ClientKind, TypeUrl } from '../types.js';
+import type { NodeMsg, StatusMsg } from './ads-definition.js';
+import { detectClientKind } from './client-kind.js';
+import type { ConvergenceTracker } from './convergence.js';
+import { checkRequest, type RequestLimits, type Verdict } from './limits.js';
+import { NonceSource } from './nonce.js';
+
+export type Variant = 'sotw' | 'delta';
+
+/** Everything a stream needs; `write` and `close` are its only ways out. */
+export interface StreamDeps {
+  readonly id: number;
+  readonly cache: XdsCacheView;
+  readonly metrics: XdsMetrics;
+  readonly convergence: ConvergenceTracker;
+  readonly limits: RequestLimits;
+  readonly log: Logger;
+  /** Hand a finished response to the transport. */
+  readonly write: (bytes: Buffer) => void;
+  /** End the stream with a non-OK status. */
+  readonly close: (code: status, details: string) => void;
+  /** Called once, when the first request tells who the client is. */
+  readonly onIdentified: (kind: ClientKind) => void;
+  /** Identifies this management server in responses (ControlPlane.identifier). */
+  readonly controlPlane?: string;
+}
+
+/** The last NACK of a type, kept for logs and debugging. */
+export interface NackRecord {
+  readonly version: string;
+  readonly names: readonly string[];
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Unknown type URLs logged per stream at most this many times (a hostile client cannot flood logs). */
+const MAX_LOGGED_UNKNOWN = 8;
+
+export abstract class AdsStream {
+  protected readonly deps: StreamDeps;
+  protected readonly nonces: NonceSource;
+  protected log: Logger;
+  /** The client kind, fixed by the first request; undefined before it. */
+  kind: ClientKind | undefined;
+  node: NodeMsg | null = null;
+  private unknownLogged = 0;
+  private closed = false;
+
+  constructor(deps: StreamDeps) {
+    this.deps = deps;
+    this.log = deps.log;
+    this.nonces = new NonceSource(deps.id);
+  }
+
+  abstract readonly variant: Variant;
+
+  /** The cache flushed; push what this stream's subscriptions need. */
+  abstract onCacheChange(change: CacheChange): void;
+
+  /** Stream ended: release what it holds elsewhere. */
+  dispose(): void {
+    this.closed = true;
+    if (this.kind) this.deps.convergence.forget(this.deps.id, this.kind);
+  }
+
+  protected isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Check a request and identify the client on the first one. Returns the type URL to
+   * process, or undefined when the request was refused (stream closed) or ignored.
+   */
+  protected admit(typeUrl: string, nameLists: readonly (readonly string[])[], node: NodeMsg | null): TypeUrl | undefined {
+    const verdict: Verdict = checkRequest(typeUrl, nameLists, this.deps.limits);
+    if (verdict.kind !== 'ok') {
+      this.deps.metrics.rejected.inc({ reason: verdict.reason });
+      if (verdict.kind === 'close') {
+        this.log.warn({ reason: verdict.reason, details: verdict.details }, 'xds request refused; closing stream');
+        this.closed = true;
+        this.deps.close(verdict.code, verdict.details);
+      } else if (this.unknownLogged < MAX_LOGGED_UNKNOWN) {
+        this.unknownLogged++;
+        this.log.info({ reason: verdict.reason, typeUrl: typeUrl.slice(0, 200) }, 'xds request ignored');
+      }
+      return undefined;
+    }
+    if (this.kind === undefined) {
+      this.node = node;
+      this.kind = detectClientKind(node);
+      this.log = this.log.child({ nodeId: node?.id ?? '', clientKind: this.kind, variant: this.variant });
+      this.log.info({ userAgent: node?.user_agent_name ?? '', cluster: node?.cluster ?? '' }, 'xds stream identified');
+      this.deps.onIdentified(this.kind);
+    }
+    return verdict.type;
+  }
+
+  /** Count and log a NACK, naming the resources and the client's error. */
+  protected recordNack(type: TypeUrl, version: string, names: readonly string[], error: StatusMsg): NackRecord {
+    const record = { version, names, code: error.code, message: error.message.slice(0, 4_096) };
+    this.deps.metrics.nacks.inc({ type_url: type, client_kind: this.kind ?? 'envoy' });
+    this.log.warn(
+      { typeUrl: type, version, resources: names.slice(0, 50), resourceCount: names.length, code: record.code, error: record.message },
+      'xds NACK',
+    );
+    return record;
+  }
+
+  protected recordStale(type: TypeUrl, nonce: string): void {
+    this.deps.metrics.staleNonces.inc({ type_url: type, variant: this.variant });
+    this.log.debug({ typeUrl: type, nonce: nonce.slice(0, 100) }, 'xds stale nonce');
+  }
+
+  protected recordPush(type: TypeUrl, version: string, nonce: string, count: number, removed = 0): void {
+    this.deps.metrics.pushes.inc({ type_url: type, variant: this.variant });
+    if (this.kind) this.deps.convergence.expect(this.deps.id, this.kind, type, version);
+    this.log.debug({ typeUrl: type, version, nonce, resources: count, removed }, 'xds push');
+  }
+}
