@@ -111,12 +111,13 @@ async function spread(set: ResourceSet, adsPort: number, name: string, calls: nu
   const EchoClient = makeGenericClientConstructor(ECHO, 'Echo');
   const client = new EchoClient(`xds:///${name}`, credentials.createInsecure(), {
     'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
-  }) as Client & { Who: (req: Buffer, cb: (err: Error | null, res?: Buffer) => void) => void };
+  });
   closers.push(() => client.close());
+  const who = client.Who as (this: Client, req: Buffer, cb: (err: Error | null, res?: Buffer) => void) => void;
   const counts = new Map<string, number>();
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      client.Who(Buffer.alloc(0), (err, res) => {
+      who.call(client, Buffer.alloc(0), (err, res) => {
         if (err) {
           reject(err);
           return;
