@@ -20,7 +20,10 @@ export interface CallReply {
 }
 
 /** The generated client class: `new BackendClient(target, credentials, options)`. */
-export type BackendClientConstructor = grpc.ServiceClientConstructor;
+export interface BackendClientConstructor {
+  new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions): BackendClient;
+  readonly service: grpc.ServiceDefinition;
+}
 
 /** A client of the backend service, as made by {@link BackendClientConstructor}. */
 export interface BackendClient extends grpc.Client {
@@ -64,7 +67,9 @@ export function loadBackendService(): { service: grpc.ServiceDefinition; Backend
   if (typeof ctor !== 'function' || !('service' in ctor)) {
     throw new WeirError(ERROR_CODES.MISSING_PREREQUISITE, 'weir.demo.v1.Backend not found in the loaded proto');
   }
-  const BackendClient = ctor as BackendClientConstructor;
+  // proto-loader's classes are untyped; this is the one place where the generated class
+  // meets its hand-written type (the proto above is the contract).
+  const BackendClient = ctor as unknown as BackendClientConstructor;
   cached = { service: BackendClient.service, BackendClient };
   return cached;
 }

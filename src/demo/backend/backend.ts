@@ -22,11 +22,18 @@ export interface BackendOptions extends Partial<BackendState> {
   /** HTTP port of /metrics and /state; 0 (default) picks a free one. */
   readonly httpPort?: number;
   /**
-   * Serve ORCA load reports (gRFC A51): per call in the trailers, and out of band through
-   * the OpenRcaService. Application utilisation = in-flight / capacity (in-flight counts
-   * queued calls, so it exceeds 1 when overloaded); qps and eps over the last 2 s.
+   * Serve ORCA load reports (gRFC A51) out of band, through the OpenRcaService:
+   * application utilisation = in-flight / capacity (in-flight counts queued calls, so it
+   * exceeds 1 when overloaded); qps and eps over the last 2 s.
    */
   readonly orca?: boolean;
+  /**
+   * Also attach an ORCA report to every call's trailers. Costly with @grpc/grpc-js
+   * 1.14.7: its `loadOrcaProto()` never caches, so every per-call report parses the ORCA
+   * protos again on the server (and on the client that reads it), ~100 ms of CPU per
+   * call on a loaded machine. Off by default; use out-of-band reports instead.
+   */
+  readonly orcaPerCall?: boolean;
   /** Uniform random source in [0, 1); Math.random by default (tests may seed one). */
   readonly random?: () => number;
   readonly logger?: Logger;
@@ -58,6 +65,10 @@ export interface Backend {
   /** Stops both servers; calls still waiting are cancelled. Idempotent. */
   stop(): Promise<void>;
 }
+
+/** Sampling period and window of the out-of-band ORCA utilisation (100 ms × 10 = 1 s). */
+const ORCA_SAMPLE_MS = 100;
+const ORCA_SAMPLES = 10;
 
 /** Grace period for in-flight calls on stop before they are cancelled, in ms. */
 const SHUTDOWN_GRACE_MS = 500;
@@ -93,6 +104,21 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
   const failed = new RateWindow();
   const timers = new Set<NodeJS.Timeout>();
   const orcaOob = opts.orca ? new grpc.ServerMetricRecorder() : undefined;
+  // The out-of-band report is refreshed every ORCA_SAMPLE_MS with the mean utilisation over
+  // the last ORCA_SAMPLES samples: a report read once per reporting period should describe
+  // that period, not the instant it was read.
+  const utilSamples: number[] = [];
+  const orcaSampler = orcaOob
+    ? setInterval(() => {
+        const now = performance.now();
+        utilSamples.push(utilisation());
+        if (utilSamples.length > ORCA_SAMPLES) utilSamples.shift();
+        orcaOob.setApplicationUtilizationMetric(utilSamples.reduce((a, b) => a + b, 0) / utilSamples.length);
+        orcaOob.setQpsMetric(completed.ratePerSecond(now));
+        orcaOob.setEpsMetric(failed.ratePerSecond(now));
+      }, ORCA_SAMPLE_MS)
+    : undefined;
+  orcaSampler?.unref();
   let served = 0;
   let errors = 0;
   let inflight = 0;
@@ -111,16 +137,13 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
     const now = performance.now();
     completed.add(now);
     if (fail) failed.add(now);
-    if (opts.orca) {
-      // Measured before this call leaves, so the report is never 0 (weighted_round_robin
-      // ignores a report with zero utilisation).
+    // Measured before this call leaves, so the report is never 0 (weighted_round_robin
+    // ignores a report with zero utilisation).
+    if (opts.orcaPerCall) {
       const recorder = call.getMetricsRecorder();
       recorder.recordApplicationUtilizationMetric(utilisation());
       recorder.recordQpsMetric(completed.ratePerSecond(now));
       recorder.recordEpsMetric(failed.ratePerSecond(now));
-      orcaOob?.setApplicationUtilizationMetric(utilisation());
-      orcaOob?.setQpsMetric(completed.ratePerSecond(now));
-      orcaOob?.setEpsMetric(failed.ratePerSecond(now));
     }
     inflight -= 1;
     metrics.setInflight(inflight);
@@ -146,14 +169,27 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
       return;
     }
     const slot = limiter.acquire();
-    // A call cancelled while queued gives up its place; one already in service runs to
-    // the end, as a real server's work would.
-    const onCancelled = (): void => slot.cancel();
+    // A call cancelled while queued (its deadline passed) gives up its place and leaves;
+    // one already in service runs to the end, as a real server's work would.
+    let admitted = false;
+    let gone = false;
+    const onCancelled = (): void => {
+      if (admitted || gone) return;
+      gone = true;
+      slot.cancel();
+      inflight -= 1;
+      metrics.setInflight(inflight);
+    };
     call.once('cancelled', onCancelled);
     slot.admitted.then(
       () => {
         call.off('cancelled', onCancelled);
-        if (stopped) return;
+        admitted = true;
+        if (stopped || gone) {
+          // Cancelled between the admission and this continuation: hand the slot on.
+          limiter.release();
+          return;
+        }
         const timer = setTimeout(() => {
           timers.delete(timer);
           limiter.release();
@@ -163,10 +199,10 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
       },
       () => undefined,
     );
-    if (call.cancelled) slot.cancel();
+    if (call.cancelled) onCancelled();
   }
 
-  const server = new grpc.Server(opts.orca ? { 'grpc.server_call_metric_recording': 1 } : {});
+  const server = new grpc.Server(opts.orcaPerCall ? { 'grpc.server_call_metric_recording': 1 } : {});
   server.addService(loadBackendService().service, { Call: handleCall });
   orcaOob?.addToServer(server);
   const grpcPort = await new Promise<number>((resolve, reject) => {
@@ -207,6 +243,7 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       stopped = true;
+      if (orcaSampler) clearInterval(orcaSampler);
       limiter.clear();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
@@ -25,7 +28,7 @@ async function backend(opts: Omit<BackendOptions, 'name'> & { name?: string }): 
 
 function client(b: Backend): BackendClient {
   const { BackendClient } = loadBackendService();
-  const c = new BackendClient(b.grpcAddress, grpc.credentials.createInsecure()) as BackendClient;
+  const c = new BackendClient(b.grpcAddress, grpc.credentials.createInsecure());
   clients.push(c);
   return c;
 }
@@ -54,6 +57,30 @@ function call(c: BackendClient, deadlineMs = 20_000): Promise<Outcome> {
   });
 }
 
+interface OrcaReport {
+  application_utilization: number;
+  rps_fractional: number;
+}
+interface OrcaClient extends grpc.Client {
+  StreamCoreMetrics(req: object): grpc.ClientReadableStream<OrcaReport>;
+}
+
+/** A client of the OpenRcaService, from the ORCA protos that ship with grpc-js. */
+function orcaClient(address: string): OrcaClient {
+  const protoDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@grpc/grpc-js')), '../../proto');
+  const def = protoLoader.loadSync('xds/service/orca/v3/orca.proto', {
+    keepCase: true,
+    defaults: true,
+    includeDirs: [path.join(protoDir, 'xds'), path.join(protoDir, 'protoc-gen-validate')],
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    xds: { service: { orca: { v3: { OpenRcaService: grpc.ServiceClientConstructor } } } };
+  };
+  const c = new pkg.xds.service.orca.v3.OpenRcaService(address, grpc.credentials.createInsecure());
+  clients.push(c);
+  return c as unknown as OrcaClient;
+}
+
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -71,6 +98,19 @@ describe('demo backend', () => {
     expect(mean(heavy.map((o) => o.ms))).toBeGreaterThan(3 * mean(light.map((o) => o.ms)));
     expect(Math.max(...heavy.map((o) => o.ms))).toBeGreaterThan(150);
     expect(b.stats.served).toBe(23);
+  });
+
+  test('a call whose deadline passes while queued leaves the queue and the in-flight count', async () => {
+    const b = await backend({ serviceTimeMs: 400, capacity: 1 });
+    const c = client(b);
+    await call(c);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => call(c, 150)));
+    expect(outcomes.every((o) => o.code === grpc.status.DEADLINE_EXCEEDED)).toBe(true);
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && b.stats.inflight > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(b.stats).toMatchObject({ inflight: 0, queued: 0 });
+    // Only the call in service ran to the end; the three queued ones were never served.
+    expect(b.stats.served).toBe(2);
   });
 
   test('fails its error-rate share with UNAVAILABLE (binomial tolerance)', async () => {
@@ -100,7 +140,11 @@ describe('demo backend', () => {
       expect(o.code).toBe(grpc.status.UNAVAILABLE);
       times.push(o.ms);
     }
-    expect(median(times)).toBeLessThan(5);
+    // Server side, every failure left within 5 ms of arrival; client side (on a loaded
+    // machine the round trip itself varies) far below the 1 s service time.
+    const text = await (await fetch(b.metricsUrl)).text();
+    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{le="0\.005",http_response_status_code="503"\} 16$/m);
+    expect(median(times)).toBeLessThan(100);
   });
 
   test('set() takes effect at once, and so does POST /state; bad values are refused', async () => {
@@ -149,12 +193,25 @@ describe('demo backend', () => {
     expect(text).not.toMatch(/pod=|namespace=/);
   });
 
-  test('with orca, every reply carries an ORCA load report; without, none', async () => {
-    const withOrca = await backend({ name: 'orca', serviceTimeMs: 2, capacity: 4, orca: true });
-    const without = await backend({ name: 'plain', serviceTimeMs: 2, capacity: 4 });
-    const o1 = await call(client(withOrca));
-    const o2 = await call(client(without));
-    expect(o1.trailers?.get('endpoint-load-metrics-bin').length).toBe(1);
-    expect(o2.trailers?.get('endpoint-load-metrics-bin').length ?? 0).toBe(0);
+  test('with orca, serves out-of-band ORCA reports whose utilisation follows in-flight / capacity', async () => {
+    const b = await backend({ serviceTimeMs: 1000, capacity: 2, orca: true });
+    const c = client(b);
+    const orca = orcaClient(b.grpcAddress);
+    const reports: OrcaReport[] = [];
+    const stream = orca.StreamCoreMetrics({ report_interval: { seconds: 0, nanos: 100_000_000 } });
+    stream.on('data', (r: OrcaReport) => reports.push(r));
+    stream.on('error', () => undefined);
+    // Six calls on two slots of ~1 s: utilisation (queued calls included) 3, then 2, then 1;
+    // the report is the mean over the last second.
+    const calls = Array.from({ length: 6 }, () => call(c));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !reports.some((r) => r.application_utilization > 1.2)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all(calls);
+    stream.cancel();
+    expect(Math.max(...reports.map((r) => r.application_utilization))).toBeGreaterThan(1.2);
+    // No per-call reports unless asked for (grpc-js 1.14.7 makes them costly).
+    expect((await call(c)).trailers?.get('endpoint-load-metrics-bin').length ?? 0).toBe(0);
   });
 });
