@@ -23,14 +23,21 @@ export interface StaticFile {
 }
 
 /**
- * Where the files are. Next to this module when run from src/ (tsx, vitest); when run
- * from the compiled dist/src/http/, tsc has not copied them, so fall back to the source
- * tree's src/http/static.
+ * Where the files are: next to this module when run from src/ (vitest); when run from a
+ * compiled copy (dist/src/http/), tsc has not copied them, so look for the source tree's
+ * src/http/static in the folders above (at most 6 levels).
  */
 export function findStaticDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'static'), path.resolve(here, '../../../src/http/static')];
-  return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
+  const direct = path.join(here, 'static');
+  if (existsSync(path.join(direct, 'index.html'))) return direct;
+  let dir = here;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'src', 'http', 'static');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  return direct;
 }
 
 /** Serves the whitelisted files of `dir`, caching each after its first read. */
