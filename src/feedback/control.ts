@@ -10,7 +10,19 @@
  * the endpoint's cost is within the band of its peers' and then holds still.
  */
 import type { ServicePolicy } from '../model/index.js';
-import { CUT_BAND, CUT_EXPONENT, CUT_SPEED, MAX_STEP_MS, RESTORE_BAND, RESTORE_HOLD_MS } from './tuning.js';
+import {
+  CUT_BAND,
+  CUT_EXPONENT,
+  CUT_HOLD_MS,
+  CUT_SPEED,
+  EPISODE_MS,
+  MAX_STEP_MS,
+  PROBE_CUT,
+  PROBE_SPEED,
+  RESTORE_BAND,
+  RESTORE_HOLD_MS,
+  RESTORE_KNEE,
+} from './tuning.js';
 
 /** The fraction of a full step a tick of `dtMs` may take: ticks faster than 1 s take less. */
 export function stepFraction(dtMs: number): number {
@@ -36,29 +48,46 @@ export interface ControlResult {
   readonly action: ControlAction;
 }
 
+/** What the controller remembers of its last cut. */
+export interface CutMemory {
+  /** ms since the last cut (Infinity when never). */
+  readonly sinceCutMs: number;
+  /** The multiplier the last cut started from (1 when never cut). */
+  readonly cutFrom: number;
+}
+
 /**
  * One control step. `ratio` is the endpoint's cost over the reference (undefined: no
- * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT
- * per second, never faster than maxCut; below 1 + RESTORE_BAND, and RESTORE_HOLD_MS after
- * the last cut, it restores by maxIncrease; in between it holds. The result stays in
- * [weightFloor, 1]. Monotone: a larger ratio never gives a larger multiplier.
+ * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
+ * never below maxCut, at most once per CUT_HOLD_MS; below 1 + RESTORE_BAND, and
+ * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to RESTORE_KNEE of
+ * where the last cut started, by PROBE_SPEED of that above; in between it holds. The
+ * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
+ * multiplier.
  */
 export function controlStep(
   control: number,
   ratio: number | undefined,
   fraction: number,
   policy: ServicePolicy,
-  sinceCutMs: number,
+  cut: CutMemory,
 ): ControlResult {
   const floor = policy.weightFloor;
   if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
   if (ratio > 1 + CUT_BAND) {
-    const wanted = Math.pow(Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT), fraction);
-    const next = Math.max(floor, control * Math.max(wanted, maxCut(policy, fraction)));
+    if (cut.sinceCutMs < CUT_HOLD_MS) return { control, action: 'hold' };
+    const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
+    // Probing past the knee of a recent episode found the limit again: step back a little
+    // (CUBIC's multiplicative decrease) rather than all the way down.
+    const probing = cut.sinceCutMs < EPISODE_MS && control >= RESTORE_KNEE * cut.cutFrom;
+    const limit = probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
+    const next = Math.max(floor, control * Math.max(wanted, limit));
     return next < control ? { control: next, action: 'cut' } : { control, action: 'hold' };
   }
-  if (ratio < 1 + RESTORE_BAND && sinceCutMs >= RESTORE_HOLD_MS) {
-    const next = Math.min(1, control * maxIncrease(policy, fraction));
+  if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
+    const fast = control < RESTORE_KNEE * cut.cutFrom;
+    const step = fast ? maxIncrease(policy, fraction) : Math.pow(1 + policy.maxStep * PROBE_SPEED, fraction);
+    const next = Math.min(1, control * step);
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };

@@ -143,7 +143,16 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   for (const w of work) if (w.ejected && freshness === 'reset') released.add(w.address);
 
   // 5. Panic, judged on fresh data only.
-  const degraded = work.filter((w) => scores.get(w.address)?.degraded === true).length;
+  // Slowness alone counts toward panic only once the controller has cut an endpoint to
+  // the floor and it is still degraded (or while already in panic): an endpoint that is
+  // slow only because it got more than it can take (heterogeneous capacities) recovers
+  // when cut, and panicking on it would keep it overloaded.
+  const floorAt = policy.weightFloor * (1 + 1e-9);
+  const degraded = work.filter((w) => {
+    const sc = scores.get(w.address);
+    if (sc === undefined || !sc.degraded) return false;
+    return sc.failing || sc.customBreaches.length > 0 || (previous?.panic ?? false) || w.control <= floorAt;
+  }).length;
   const wasPanic = previous?.panic ?? false;
   let panic = wasPanic;
   let panicSince = previous?.panicSince ?? 0;
@@ -189,10 +198,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       if (next > w.control) action = 'drift';
       w.control = next;
     } else if (freshness === 'fresh') {
-      const r = controlStep(w.control, score.ratio, fraction, policy, w.lastCutAt === 0 ? Infinity : now - w.lastCutAt);
-      w.control = r.control;
+      const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
+      const r = controlStep(w.control, score.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom });
       action = r.action;
-      if (action === 'cut') w.lastCutAt = now;
+      if (action === 'cut') {
+        // Remember where trouble began: restores slow down near it.
+        w.cutFrom = w.control;
+        w.lastCutAt = now;
+      }
+      w.control = r.control;
     }
     const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
     if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;
@@ -297,6 +311,7 @@ function newMemory(now: number, ready: boolean, slowStartAt: number, effective: 
     sampleAt: 0,
     lastDataAt: 0,
     control: 1,
+    cutFrom: 1,
     effective,
     published: 0,
     lastCutAt: 0,

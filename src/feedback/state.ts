@@ -30,6 +30,8 @@ export interface EndpointMemory {
    * ask for, before slow start, ejection, staleness and panic.
    */
   readonly control: number;
+  /** The control value the last cut started from (1 when never cut): restores slow down near it. */
+  readonly cutFrom: number;
   /** The effective multiplier served at the last tick (after every cap), in (0, 1]. */
   readonly effective: number;
   /** The integer weight published at the last tick (quantised `effective`). */

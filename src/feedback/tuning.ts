@@ -46,14 +46,39 @@ export const DEGRADED_RATIO = 2;
  */
 export const CUT_EXPONENT = 2;
 
-/** Cuts may be this many times faster (in log terms) than restores: (1 + maxStep)^3 per tick. */
-export const CUT_SPEED = 3;
+/**
+ * Cuts may be this many times faster (in log terms) than restores: (1 + maxStep)^5 per
+ * cut (×0.13 with the default maxStep), so one cut takes a broken endpoint under a
+ * fifth of its fair share.
+ */
+export const CUT_SPEED = 5;
+
+/**
+ * After a cut, the next cut waits this long: the data still shows the load before the
+ * cut for a Prometheus window or so, and cutting again on it is how a controller
+ * overshoots to the floor (the classic herd).
+ */
+export const CUT_HOLD_MS = 6_000;
 
 /**
  * After a cut, restores wait this long: Prometheus' windows lag a few seconds, and
  * restoring before a cut shows in the data is how controllers oscillate.
  */
-export const RESTORE_HOLD_MS = 4_000;
+export const RESTORE_HOLD_MS = 6_000;
+
+/** Cuts within this long of the previous one belong to the same episode (one `cutFrom`). */
+export const EPISODE_MS = 60_000;
+
+/** A cut while probing above the knee of a recent episode is gentle: × this. */
+export const PROBE_CUT = 0.7;
+
+/**
+ * Restores run at the full speed (1 + maxStep per second) up to this fraction of the
+ * level the last cut started from, then at PROBE_SPEED of it: fast back to well below
+ * where trouble began, then carefully past it (the idea of TCP CUBIC's plateau).
+ */
+export const RESTORE_KNEE = 0.5;
+export const PROBE_SPEED = 0.2;
 
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;

@@ -12,11 +12,11 @@ export const DEFAULT_POLICY: ServicePolicy = Object.freeze({
   latencyTargetMs: 250,
   errorThreshold: 0.1,
   halfLifeMs: 2_000,
-  weightFloor: 0.05,
+  weightFloor: 0.02,
   maxStep: 0.5,
   panicThreshold: 0.5,
   maxEjection: 0.3,
-  slowStartMs: 30_000,
+  slowStartMs: 10_000,
 });
 
 /** Inclusive bounds of the numeric knobs, in the knob's own unit. */
@@ -25,7 +25,7 @@ export const POLICY_BOUNDS = Object.freeze({
   errorThreshold: { min: 0.001, max: 1 },
   halfLifeMs: { min: 100, max: 300_000 },
   weightFloor: { min: 0.01, max: 1 },
-  maxStep: { min: 0.01, max: 1 },
+  maxStep: { min: 0.05, max: 1 },
   panicThreshold: { min: 0.05, max: 1 },
   maxEjection: { min: 0, max: 1 },
   slowStartMs: { min: 0, max: 600_000 },

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { controlStep, maxCut } from '../../../src/feedback/control.js';
+import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
+import { decidePanic } from '../../../src/feedback/panic.js';
+import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
+import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
+import { slowStartCap } from '../../../src/feedback/slow-start.js';
+import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
+import { policy } from './fixtures.js';
+
+describe('smoothing', () => {
+  it('halves the distance to a new value after one half-life, whatever the interval', () => {
+    expect(ewma(100, 0, 2000, 2000)).toBeCloseTo(50);
+    expect(ewma(ewma(100, 0, 1000, 2000), 0, 1000, 2000)).toBeCloseTo(50);
+  });
+  it('takes the first value as is and ignores a repeated sample', () => {
+    expect(ewma(undefined, 42, 0, 2000)).toBe(42);
+    expect(ewma(10, 42, 0, 2000)).toBe(10);
+  });
+  it('takes a worsening faster than an improvement', () => {
+    const up = ewmaAsymmetric(100, 200, 1000, 2000, 'up') - 100;
+    const down = 100 - ewmaAsymmetric(100, 0, 1000, 2000, 'up');
+    expect(up).toBeGreaterThan(down);
+  });
+  it('treats NaN, infinities and negatives as no data and keeps the smoothed value', () => {
+    expect(hasData({ latencyMs: NaN, errorRatio: Infinity }, [])).toBe(false);
+    const out = smoothSample({ latencyMs: 50, errorRatio: 0.01 }, { latencyMs: NaN, errorRatio: -1 }, 1000, 2000, []);
+    expect(out).toEqual({ latencyMs: 50, errorRatio: 0.01 });
+  });
+});
+
+describe('scoring', () => {
+  const p = policy({ latencyTargetMs: 250 });
+  it('uses the lower order statistic as the quantile', () => {
+    expect(lowerQuantile([50, 10, 40, 20, 30], 0.25)).toBe(20);
+    expect(lowerQuantile([], 0.25)).toBeUndefined();
+  });
+  it('prices errors so that failing fast never looks cheap', () => {
+    const fast = costOf({ latencyMs: 1, errorRatio: 0.5 }, 30, p, []).cost!;
+    const healthy = costOf({ latencyMs: 30, errorRatio: 0 }, 30, p, []).cost!;
+    expect(fast).toBeGreaterThan(10 * healthy);
+  });
+  it('scores a 5× slower endpoint as degraded relative to its peers', () => {
+    const inputs = ['a', 'b', 'c', 'd', 'e'].map((address, i) => ({
+      address,
+      signals: { latencyMs: i === 2 ? 150 : 30 },
+      current: true,
+      ejected: false,
+    }));
+    const { referenceMs, scores } = scoreService(inputs, p, []);
+    expect(referenceMs).toBe(30);
+    expect(scores.get('c')!.ratio).toBeCloseTo(5);
+    expect(scores.get('c')!.degraded).toBe(true);
+    expect(scores.get('a')!.degraded).toBe(false);
+  });
+  it('does not judge endpoints without current data', () => {
+    const { scores } = scoreService([{ address: 'a', signals: { latencyMs: 900 }, current: false, ejected: false }], p, []);
+    expect(scores.get('a')!.ratio).toBeUndefined();
+  });
+  it('penalises a custom signal past its threshold in its direction', () => {
+    const spec = { name: 'success', direction: 'higher-is-better' as const, threshold: 0.95 };
+    const bad = costOf({ latencyMs: 30, custom: { success: 0.9 } }, 30, p, [spec]);
+    const good = costOf({ latencyMs: 30, custom: { success: 0.99 } }, 30, p, [spec]);
+    expect(bad.customBreaches).toEqual(['success']);
+    expect(bad.cost!).toBeGreaterThan(good.cost!);
+  });
+});
+
+describe('control', () => {
+  const p = policy();
+  const never = { sinceCutMs: Infinity, cutFrom: 1 };
+  it('holds inside the dead band', () => {
+    expect(controlStep(1, 1.2, 1, p, never)).toEqual({ control: 1, action: 'hold' });
+    expect(controlStep(0.5, 1.2, 1, p, never)).toEqual({ control: 0.5, action: 'hold' });
+  });
+  it('cuts a much worse endpoint by at most the cut limit, and not again before the data shows it', () => {
+    const r = controlStep(1, 5, 1, p, never);
+    expect(r.action).toBe('cut');
+    expect(r.control).toBeCloseTo(maxCut(p, 1));
+    expect(controlStep(r.control, 5, 1, p, { sinceCutMs: 1000, cutFrom: 1 }).action).toBe('hold');
+  });
+  it('never cuts below the floor and restores no faster than maxStep', () => {
+    expect(controlStep(p.weightFloor, 50, 1, p, never).control).toBe(p.weightFloor);
+    const up = controlStep(0.1, 1, 1, p, never);
+    expect(up.action).toBe('restore');
+    expect(up.control).toBeLessThanOrEqual(0.1 * (1 + p.maxStep) + 1e-12);
+  });
+  it('does not restore right after a cut', () => {
+    expect(controlStep(0.1, 1, 1, p, { sinceCutMs: 1000, cutFrom: 1 }).action).toBe('hold');
+  });
+  it('holds without data', () => {
+    expect(controlStep(0.3, undefined, 1, p, never)).toEqual({ control: 0.3, action: 'hold' });
+  });
+});
+
+describe('ejection', () => {
+  const p = policy({ errorThreshold: 0.1, maxEjection: 0.3 });
+  it('caps the ejected share but lets one go when n ≥ 2, and never all', () => {
+    expect(ejectionCap(1, 0.3)).toBe(0);
+    expect(ejectionCap(2, 0.3)).toBe(1);
+    expect(ejectionCap(5, 0.3)).toBe(1);
+    expect(ejectionCap(10, 0.3)).toBe(3);
+    expect(ejectionCap(5, 0)).toBe(0);
+    expect(ejectionCap(4, 1)).toBe(3);
+  });
+  it('ejects the worst first and keeps already ejected ones in place', () => {
+    const c = (address: string, errorRatio: number, ejected = false) => ({ address, ejected, ejectedAt: ejected ? 1000 : 0, ejections: ejected ? 1 : 0, errorRatio });
+    const out = decideEjections([c('a', 0.3), c('b', 0.5), c('c', 0), c('d', 0), c('e', 0)], p, 5000, true);
+    expect([...out.ejected]).toEqual(['b']);
+    const kept = decideEjections([c('a', 0.9), c('b', 0.5, true), c('c', 0), c('d', 0), c('e', 0)], p, 5000, true);
+    expect([...kept.ejected]).toEqual(['b']);
+  });
+  it('returns an endpoint after its ejection time once errors are under half the threshold, or unknown', () => {
+    const e = { address: 'a', ejected: true, ejectedAt: 0, ejections: 1 };
+    expect(decideEjections([{ ...e, errorRatio: 0.2 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual([]);
+    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 5_000, true).released).toEqual([]);
+    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual(['a']);
+    expect(decideEjections([{ ...e, errorRatio: undefined }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual(['a']);
+    expect(ejectionTimeMs(3)).toBe(3 * ejectionTimeMs(1));
+  });
+  it('ejects nothing new on stale data', () => {
+    const out = decideEjections([{ address: 'a', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0.9 }, { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 }], p, 0, false);
+    expect(out.ejected.size).toBe(0);
+  });
+});
+
+describe('panic', () => {
+  const p = policy({ panicThreshold: 0.5 });
+  it('enters when three of five are degraded, not two', () => {
+    expect(decidePanic({ panic: false, panicSince: 0 }, 2, 5, p, 0).panic).toBe(false);
+    expect(decidePanic({ panic: false, panicSince: 0 }, 3, 5, p, 0)).toEqual({ panic: true, panicSince: 0, change: 'enter' });
+  });
+  it('lasts a minimum time, then exits', () => {
+    expect(decidePanic({ panic: true, panicSince: 0 }, 0, 5, p, 1000).panic).toBe(true);
+    expect(decidePanic({ panic: true, panicSince: 0 }, 0, 5, p, 60_000).change).toBe('exit');
+  });
+  it('never panics a single endpoint', () => {
+    expect(decidePanic({ panic: false, panicSince: 0 }, 1, 1, p, 0).panic).toBe(false);
+  });
+});
+
+describe('slow start', () => {
+  const p = policy({ slowStartMs: 10_000, weightFloor: 0.02 });
+  it('ramps linearly from the floor to fair over the window', () => {
+    expect(slowStartCap(0, p)).toBe(0.02);
+    expect(slowStartCap(5_000, p)).toBeCloseTo(0.5);
+    expect(slowStartCap(10_000, p)).toBe(1);
+    expect(slowStartCap(0, policy({ slowStartMs: 0 }))).toBe(1);
+  });
+});
+
+describe('quantisation', () => {
+  it('maps multipliers to integers in [1, 100]', () => {
+    expect(toWeight(1)).toBe(FAIR_WEIGHT);
+    expect(toWeight(0)).toBe(1);
+    expect(toWeight(0.333)).toBe(33);
+  });
+  it('keeps the published weight for small moves and publishes exactly fair', () => {
+    expect(quantise(0.52, 50)).toBe(50);
+    expect(quantise(0.6, 50)).toBe(60);
+    expect(quantise(0.99, 100)).toBe(100);
+    expect(quantise(1, 97)).toBe(100);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * A deterministic fluid model of backends with a service time and a capacity (requests
+ * served at once): beyond capacity, a backlog builds and latency grows with it, as in
+ * real servers. Good enough to show reaction, recovery, stability and overload; not a
+ * discrete-event simulation.
+ */
+
+/** A backend's condition during a step. */
+export interface BackendCondition {
+  /** Mean service time in ms. */
+  readonly serviceMs: number;
+  /** Requests served at once. */
+  readonly capacity: number;
+  /** Share of calls that fail after normal service (UNAVAILABLE). */
+  readonly errorRatio: number;
+  /** Share of calls that fail within 1 ms (they use no capacity). */
+  readonly failFastRatio: number;
+}
+
+export interface BackendStep {
+  /** Requests per second offered. */
+  readonly rate: number;
+  /** p99 latency in ms over the step (of all calls, fail-fast ones included). */
+  readonly p99Ms: number;
+  readonly errorRatio: number;
+  /** Offered load over capacity (can exceed 1). */
+  readonly utilisation: number;
+}
+
+/** One backend's mutable queue. */
+export class Backend {
+  private backlog = 0;
+
+  /** Advance `dtMs` at `rate` requests per second under `c`. */
+  step(c: BackendCondition, rate: number, dtMs: number): BackendStep {
+    const served = rate * (1 - c.failFastRatio);
+    const muPerSec = (c.capacity / c.serviceMs) * 1000;
+    const rho = served / muPerSec;
+    this.backlog = Math.max(0, this.backlog + (served - muPerSec) * (dtMs / 1000));
+    const r = Math.min(rho, 0.98);
+    // Tail of a c-server queue: about 2 service times unloaded, growing as rho^c/(1−rho),
+    // plus the time to drain the backlog.
+    const queued = c.serviceMs * (2 + (3 * Math.pow(r, c.capacity)) / (1 - r));
+    const drain = (this.backlog / muPerSec) * 1000;
+    const successP99 = queued + drain;
+    // Fail-fast calls are fast: the p99 of all calls is the successes' unless nearly all fail.
+    const p99Ms = c.failFastRatio >= 0.99 ? 1 : successP99;
+    const errorRatio = Math.min(1, c.failFastRatio + (1 - c.failFastRatio) * c.errorRatio);
+    return { rate, p99Ms, errorRatio, utilisation: rho };
+  }
+}
