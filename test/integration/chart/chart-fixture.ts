@@ -1,0 +1,67 @@
+/**
+ * Shared by the chart tests: render charts/weir with the test renderer and look up
+ * what came out.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderChart, type RenderedChart, type RenderOptions } from '../../support/helm-render/helm-render.js';
+import { ManifestValidator, objectName } from '../../support/helm-render/kube-validate.js';
+import { parseAllDocuments } from 'yaml';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const CHART_DIR = join(REPO_ROOT, 'charts/weir');
+
+export type Obj = Record<string, unknown>;
+
+/** Render charts/weir as release `weir` in `weir-system`, with value layers. */
+export function render(values: Record<string, unknown>[] = [], options: Partial<RenderOptions> = {}): Promise<RenderedChart> {
+  return renderChart({ chartDir: CHART_DIR, values, ...options });
+}
+
+/** The objects of a render, in order. */
+export function objects(chart: RenderedChart): Obj[] {
+  return chart.documents.map((d) => d.object);
+}
+
+/** All objects of one kind. */
+export function ofKind(chart: RenderedChart, kind: string): Obj[] {
+  return objects(chart).filter((o) => o.kind === kind);
+}
+
+/** The one object of a kind; throws when there is not exactly one. */
+export function single(chart: RenderedChart, kind: string): Obj {
+  const found = ofKind(chart, kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0] as Obj;
+}
+
+/** Follow a dotted path (`spec.template.spec`) through plain objects and arrays. */
+export function at(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** The CRD objects the chart ships in crds/. */
+export function crdObjects(chart: RenderedChart): Obj[] {
+  return chart.crds.flatMap((c) => parseAllDocuments(c.text).map((d) => d.toJS() as Obj)).filter((o) => o !== null);
+}
+
+/**
+ * Every problem of every object of a render (CRDs included), each prefixed with the
+ * object it belongs to; [] when all are valid.
+ */
+export function problems(chart: RenderedChart): string[] {
+  const crds = crdObjects(chart);
+  const validator = new ManifestValidator(crds);
+  return [...crds, ...objects(chart)].flatMap((o) => validator.validate(o).map((p) => `${objectName(o)}: ${p}`));
+}
+
+/** The container args of the weir Deployment. */
+export function containerArgs(chart: RenderedChart): string[] {
+  const containers = at(single(chart, 'Deployment'), 'spec.template.spec.containers') as Obj[];
+  return (containers[0]?.args ?? []) as string[];
+}
