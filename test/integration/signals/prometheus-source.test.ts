@@ -1,0 +1,226 @@
+/**
+ * The signals layer against a REAL Prometheus (Debian's package) on loopback, scraping
+ * local exporters every second whose latency and error ratio the test sets. Prometheus
+ * is started once for the file; the test waits for data, not for /-/ready.
+ */
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrometheus, type PrometheusProcess } from '../../../src/demo/prometheus-process.js';
+import { DEFAULT_POLICY, type EndpointSample, type Samples, type Service, type Topology } from '../../../src/model/index.js';
+import {
+  BUILTIN_PROFILES,
+  PrometheusMetricsSource,
+  createPrometheusClient,
+  parseProfiles,
+  type PrometheusClient,
+  type Profiles,
+} from '../../../src/signals/index.js';
+import { renderTemplate } from '../../../src/signals/promql-template.js';
+import { startPromExporter, type PromExporter } from '../../support/prom-exporter.js';
+import { startQueryProxy, type QueryProxy } from './query-proxy.js';
+
+const BIZ = `
+profiles:
+  biz:
+    labels: { endpoint: instance }
+    requestRate: sum by ({{namespaceLabel}}, {{serviceLabel}}, {{endpointLabel}}) (rate(http_server_request_duration_seconds_count{namespace=~"{{namespace}}", service=~"{{service}}"}[{{window}}]))
+    custom:
+      - name: checkout-success
+        query: max by (namespace, service, instance) (checkout_success_ratio{namespace=~"{{namespace}}", service=~"{{service}}"})
+        direction: higher-is-better
+        threshold: 0.9
+`;
+
+interface Pod {
+  readonly name: string;
+  readonly service: string;
+  readonly exporter: PromExporter;
+}
+
+let prometheus: PrometheusProcess;
+let proxy: QueryProxy;
+let client: PrometheusClient;
+let pods: Pod[] = [];
+let profiles: Profiles;
+
+function service(name: string, profile: string, withPods = true): Service {
+  return {
+    key: { namespace: 'shop', name },
+    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    endpoints: pods
+      .filter((p) => p.service === name)
+      .map((p) => ({
+        address: p.exporter.host,
+        ports: { http: p.exporter.port },
+        ...(withPods ? { pod: p.name } : {}),
+        zone: '',
+        ready: true,
+        serving: true,
+        terminating: false,
+      })),
+    policy: { ...DEFAULT_POLICY, profile },
+    problems: [],
+  };
+}
+
+function topology(...services: Service[]): Topology {
+  return { services: new Map(services.map((s) => [`${s.key.namespace}/${s.key.name}`, s])) };
+}
+
+function sample(samples: Samples, id: string, address: string): EndpointSample | undefined {
+  return samples.services.get(id)?.get(address);
+}
+
+/** Fetch until `ok` holds (Prometheus needs a few scrapes before rate() answers). */
+async function fetchUntil(source: PrometheusMetricsSource, t: Topology, ok: (s: Samples) => boolean, timeoutMs = 40_000): Promise<Samples> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Samples | undefined;
+  while (Date.now() < deadline) {
+    last = await source.fetch(t, Date.now());
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`condition not met; last samples: ${JSON.stringify([...(last?.services ?? [])].map(([k, v]) => [k, [...v]]))}`);
+}
+
+beforeAll(async () => {
+  const web1 = await startPromExporter({ rps: 40, latencyMs: 20, errorRatio: 0 }, '127.0.0.1');
+  const web2 = await startPromExporter({ rps: 40, latencyMs: 200, errorRatio: 0.3 }, '127.0.0.2');
+  const api1 = await startPromExporter({ rps: 40, latencyMs: 50, errorRatio: 0 }, '127.0.0.3');
+  web1.gauge('checkout_success_ratio', 0.99);
+  web2.gauge('checkout_success_ratio', 0.7);
+  pods = [
+    { name: 'web-1', service: 'web', exporter: web1 },
+    { name: 'web-2', service: 'web', exporter: web2 },
+    { name: 'api-1', service: 'api', exporter: api1 },
+  ];
+  prometheus = await startPrometheus({
+    scrapeIntervalMs: 1000,
+    scrapeTargets: pods.map((p) => ({ address: p.exporter.address, labels: { namespace: 'shop', service: p.service, pod: p.name } })),
+  });
+  proxy = await startQueryProxy(prometheus.url);
+  client = createPrometheusClient({ url: proxy.url, timeoutMs: 1_000 });
+  const v = parseProfiles(BIZ, 'biz.yaml');
+  if (!v.valid) throw new Error(v.errors.join('\n'));
+  profiles = v.result;
+  // Data, not readiness: every series (web-2's 503 series included) has filled a 5 s
+  // window, so rate() no longer under-counts a series that started inside the window.
+  await prometheus.waitForData('min(count_over_time(http_server_request_duration_seconds_count[6s])) >= 6', { timeoutMs: 40_000 });
+});
+
+afterAll(async () => {
+  client?.close();
+  await proxy?.close();
+  await prometheus?.stop();
+  for (const p of pods) await p.exporter.close();
+});
+
+describe('PrometheusMetricsSource with a real Prometheus', () => {
+  it('measures latency, errors and rate per endpoint for two services with one query per signal', async () => {
+    const registry = new Registry();
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s', registry });
+    const t = topology(service('web', 'default'), service('api', 'default'));
+    const complete = (s: EndpointSample | undefined): boolean =>
+      s?.latencyMs !== undefined && s.errorRatio !== undefined && s.requestRate !== undefined;
+    await fetchUntil(source, t, (s) => pods.every((p) => complete(sample(s, `shop/${p.service}`, p.exporter.host))));
+
+    proxy.reset();
+    const samples = await source.fetch(t, Date.now());
+    // One query per signal (latency, error ratio, rate) for both services together.
+    expect(proxy.queries).toHaveLength(3);
+    for (const q of proxy.queries) expect(q).toContain('service=~"api|web"');
+    expect(samples.failed.size).toBe(0);
+
+    const web1 = sample(samples, 'shop/web', '127.0.0.1')!;
+    const web2 = sample(samples, 'shop/web', '127.0.0.2')!;
+    const api1 = sample(samples, 'shop/api', '127.0.0.3')!;
+    // A quantile from a histogram lies within the bucket of the true value.
+    expect(web1.latencyMs).toBeGreaterThan(10);
+    expect(web1.latencyMs).toBeLessThanOrEqual(25);
+    expect(web2.latencyMs).toBeGreaterThan(100);
+    expect(web2.latencyMs).toBeLessThanOrEqual(250);
+    expect(api1.latencyMs).toBeGreaterThan(25);
+    expect(api1.latencyMs).toBeLessThanOrEqual(50);
+    expect(web1.errorRatio).toBe(0);
+    expect(web2.errorRatio).toBeGreaterThan(0.22);
+    expect(web2.errorRatio).toBeLessThan(0.38);
+    // api-1 never failed: it has no 503 series at all, and its error ratio is 0, not absent.
+    expect(api1.errorRatio).toBe(0);
+    for (const s of [web1, web2, api1]) {
+      expect(s.requestRate).toBeGreaterThan(20);
+      expect(s.requestRate).toBeLessThan(60);
+    }
+    const text = await registry.metrics();
+    expect(text).toMatch(/weir_prometheus_query_duration_seconds_count\{profile="default",signal="errorRatio"\} \d+/);
+    expect(text).not.toMatch(/weir_prometheus_query_errors_total\{/);
+  });
+
+  it('reads a custom signal of an operator profile, joined by ip:port instance', async () => {
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s' });
+    const t = topology(service('web', 'biz', false));
+    const samples = await fetchUntil(source, t, (s) => sample(s, 'shop/web', '127.0.0.2')?.custom?.['checkout-success'] !== undefined);
+    expect(sample(samples, 'shop/web', '127.0.0.1')?.custom).toEqual({ 'checkout-success': 0.99 });
+    expect(sample(samples, 'shop/web', '127.0.0.2')?.custom).toEqual({ 'checkout-success': 0.7 });
+    expect(sample(samples, 'shop/web', '127.0.0.1')?.requestRate).toBeGreaterThan(20);
+  });
+
+  it('runs every built-in template as valid PromQL', async () => {
+    for (const [name, profile] of BUILTIN_PROFILES) {
+      for (const sig of profile.signals) {
+        const query = renderTemplate(sig.template, {
+          namespace: ['shop'],
+          service: ['web'],
+          namespaceLabel: sig.labels.namespace || 'namespace',
+          serviceLabel: sig.labels.service || 'service',
+          endpointLabel: sig.labels.endpoint,
+          window: sig.window ?? '5s',
+          quantile: profile.quantile,
+        });
+        await expect(client.query(query), `${name}/${sig.id}`).resolves.toBeDefined();
+      }
+    }
+  });
+
+  it.each([
+    ['error-500', 'http-status'],
+    ['garbage', 'bad-response'],
+    ['slow', 'timeout'],
+  ] as const)('marks the services failed when Prometheus answers %s, counting reason %s', async (mode, reason) => {
+    const registry = new Registry();
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s', registry });
+    const t = topology(service('web', 'default'), service('api', 'default'));
+    proxy.mode = mode;
+    proxy.slowMs = 3_000;
+    try {
+      const samples = await source.fetch(t, 42);
+      expect([...samples.failed].sort()).toEqual(['shop/api', 'shop/web']);
+      expect(samples.services.size).toBe(0);
+      expect(samples.at).toBe(42);
+    } finally {
+      proxy.mode = 'forward';
+    }
+    const text = await registry.metrics();
+    expect(text).toMatch(new RegExp(`weir_prometheus_query_errors_total\\{profile="default",signal="latency",reason="${reason}"\\} 1`));
+  });
+
+  it('marks the services failed, without throwing, when the caller aborts the tick', async () => {
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s' });
+    const samples = await source.fetch(topology(service('web', 'default')), 0, AbortSignal.abort());
+    expect([...samples.failed]).toEqual(['shop/web']);
+  });
+
+  // Last: it stops the shared Prometheus.
+  it('marks the services failed when Prometheus is stopped', async () => {
+    const direct = createPrometheusClient({ url: prometheus.url, timeoutMs: 1_000 });
+    const registry = new Registry();
+    const source = new PrometheusMetricsSource({ client: direct, profiles, window: '5s', registry });
+    const t = topology(service('web', 'default'), service('api', 'biz', false));
+    const before = await source.fetch(t, 0);
+    expect(before.failed.size).toBe(0);
+    await prometheus.stop();
+    const after = await source.fetch(t, 1);
+    expect([...after.failed].sort()).toEqual(['shop/api', 'shop/web']);
+    expect(await registry.metrics()).toMatch(/weir_prometheus_query_errors_total\{profile="default",signal="latency",reason="unreachable"\} 1/);
+    direct.close();
+  });
+});
