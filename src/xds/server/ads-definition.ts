@@ -1,27 +1,12 @@
 /**
  * The AggregatedDiscoveryService definition the server registers. Requests are decoded
- * with @grpc/proto-loader from proto/ (our wire-compatible subset); responses are not
+ * with @grpc/proto-loader from proto/ (src/xds/proto loads it); responses are not
  * serialized by it: the streams hand over finished bytes built from pre-encoded
  * resources (wire.ts), so the response serializer is the identity.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
-
-/** The proto/ folder of the package, found by walking up from this module (src/, dist/src/ or a bundle). */
-export function protoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'proto', 'envoy', 'service', 'discovery', 'v3', 'ads.proto'))) {
-      return path.join(dir, 'proto');
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('proto/envoy/service/discovery/v3/ads.proto not found above ' + import.meta.url);
-    dir = parent;
-  }
-}
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { loadAdsPackageDefinition } from '../proto/index.js';
 
 /** A decoded google.rpc.Status. */
 export interface StatusMsg {
@@ -62,28 +47,12 @@ export interface DeltaDiscoveryRequestMsg {
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 
-/** Options shared with the test client so both sides decode alike. */
-export const LOADER_OPTIONS = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  arrays: true,
-  objects: true,
-  oneofs: true,
-} as const;
-
 let cached: ServiceDefinition | undefined;
 
 /** The ADS service definition with proto-loader request decoding and identity response serialization. */
 export function adsServiceDefinition(): ServiceDefinition {
   if (cached) return cached;
-  const root = protoRoot();
-  const pkg = loadSync(path.join(root, 'envoy/service/discovery/v3/ads.proto'), {
-    ...LOADER_OPTIONS,
-    includeDirs: [root],
-  });
-  const service = pkg[ADS_SERVICE] as Record<string, MethodDefinition<object, object>> | undefined;
+  const service = loadAdsPackageDefinition()[ADS_SERVICE] as Record<string, MethodDefinition<object, object>> | undefined;
   if (!service?.StreamAggregatedResources || !service.DeltaAggregatedResources) {
     throw new Error(`${ADS_SERVICE} missing from proto/`);
   }

@@ -4,10 +4,10 @@
  * assert `violations` is empty. Responses are decoded by protobufjs from proto/ (not by
  * the server's hand-written encoder), so the encoder is checked too.
  */
-import path from 'node:path';
 import { credentials as grpcCredentials, makeGenericClientConstructor, Metadata, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
-import { ADS_SERVICE, LOADER_OPTIONS, protoRoot } from '../../../src/xds/server/ads-definition.js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { loadAdsPackageDefinition } from '../../../src/xds/proto/index.js';
+import { ADS_SERVICE } from '../../../src/xds/server/ads-definition.js';
 import { checkDeltaResponse, checkSotwResponse, type DeltaResponseMsg, type SotwResponseMsg } from './checks.js';
 
 export type { DeltaResponseMsg, SotwResponseMsg } from './checks.js';
@@ -61,9 +61,7 @@ let ctor: (new (address: string, creds: ChannelCredentials, options?: object) =>
 
 function clientConstructor() {
   if (!ctor) {
-    const root = protoRoot();
-    const pkg = loadSync(path.join(root, 'envoy/service/discovery/v3/ads.proto'), { ...LOADER_OPTIONS, includeDirs: [root] });
-    const service = pkg[ADS_SERVICE] as unknown as Record<string, MethodDefinition<object, object>>;
+    const service = loadAdsPackageDefinition()[ADS_SERVICE] as unknown as Record<string, MethodDefinition<object, object>>;
     ctor = makeGenericClientConstructor(service, 'AggregatedDiscoveryService') as unknown as typeof ctor;
   }
   if (!ctor) throw new Error('no ADS client constructor');
