@@ -17,7 +17,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../lib/log.js';
 import { EMPTY_TOPOLOGY, serviceId, type Service, type Topology } from '../../model/index.js';
 import { SERVICE_NAME_LABEL, toService } from './convert.js';
-import { createSupervisedInformer, type BackoffOptions, type SupervisedInformer } from './supervised-informer.js';
+import { createSupervisedInformer, type BackoffOptions, type SupervisedInformer } from '../../lib/kube-informer.js';
 
 export interface KubeDiscoveryOptions {
   readonly kubeConfig: KubeConfig;

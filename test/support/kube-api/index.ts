@@ -4,3 +4,4 @@ export * from './resources.js';
 export * from './fixtures.js';
 export { parseLabelSelector } from './selectors.js';
 export { waitFor } from './wait.js';
+export { reportFor, type ReportOptions } from './reports.js';

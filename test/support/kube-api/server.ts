@@ -257,6 +257,8 @@ export class TestApiServer {
     const selector = parseSelector(query.labelSelector);
     const rvParam = query.resourceVersion ?? '';
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // As the real server does: the client's watch() resolves on the headers.
+    res.flushHeaders();
     const send = (type: string, object: unknown): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };

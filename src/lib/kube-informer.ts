@@ -8,7 +8,7 @@
  * connection that went quiet is replaced).
  */
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../../lib/log.js';
+import type { Logger } from './log.js';
 
 export interface BackoffOptions {
   /** First retry delay, ms. Default 250. */
