@@ -54,6 +54,8 @@ export interface WaitForDataOptions {
 export interface PrometheusProcess {
   /** Base URL, `http://127.0.0.1:PORT`. */
   readonly url: string;
+  /** The temporary directory (config, targets, storage), removed by `stop`. */
+  readonly dir: string;
   /** A query client for this Prometheus (closed by `stop`). */
   readonly client: PrometheusClient;
   /** Replace the scrape targets; Prometheus picks the change up within a second or two. */
@@ -195,6 +197,7 @@ async function launch(p: {
   let stopped: Promise<void> | undefined;
   return {
     url,
+    dir: p.dir,
     client,
     setTargets: (targets) => writeTargets(p.targetsFile, targets),
     waitForData: (query, opts = {}) => waitForData(client, query, opts),
