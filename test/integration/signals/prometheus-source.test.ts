@@ -11,6 +11,7 @@ import {
   BUILTIN_PROFILES,
   PrometheusMetricsSource,
   createPrometheusClient,
+  loadProfiles,
   parseProfiles,
   type PrometheusClient,
   type Profiles,
@@ -164,8 +165,10 @@ describe('PrometheusMetricsSource with a real Prometheus', () => {
     expect(sample(samples, 'shop/web', '127.0.0.1')?.requestRate).toBeGreaterThan(20);
   });
 
-  it('runs every built-in template as valid PromQL', async () => {
-    for (const [name, profile] of BUILTIN_PROFILES) {
+  it('runs every built-in and example template as valid PromQL', async () => {
+    const example = loadProfiles(new URL('../../../deploy/profiles/profiles.yaml', import.meta.url).pathname);
+    expect(example.size).toBeGreaterThan(BUILTIN_PROFILES.size);
+    for (const [name, profile] of example) {
       for (const sig of profile.signals) {
         const query = renderTemplate(sig.template, {
           namespace: ['shop'],

@@ -193,3 +193,12 @@ describe('loadProfiles', () => {
     expect(() => loadProfiles(join(d, 'missing.yaml'))).toThrow(/cannot read the profiles file/);
   });
 });
+
+describe('the example profiles file', () => {
+  it('deploy/profiles/profiles.yaml is valid and adds its profiles to the built-ins', () => {
+    const profiles = loadProfiles(new URL('../../../deploy/profiles/profiles.yaml', import.meta.url).pathname);
+    expect([...profiles.keys()]).toEqual(['cadvisor', 'checkout', 'default', 'istio', 'kubernetes', 'web-by-instance']);
+    expect(profiles.get('web-by-instance')!.signals[0]!.labels.match).toBe('address');
+    expect(customSignalSpecs(profiles).get('checkout')!.map((c) => c.name)).toEqual(['payment-success', 'queue-depth']);
+  });
+});
