@@ -13,6 +13,7 @@ import type {
   ClusterLoadAssignmentMsg,
   ClusterMsg,
   HttpConnectionManagerMsg,
+  HttpProtocolOptionsMsg,
   ListenerMsg,
   RouteConfigurationMsg,
 } from './messages.js';
@@ -29,6 +30,7 @@ export const MESSAGE = Object.freeze({
   ROUTE_CONFIGURATION: 'envoy.config.route.v3.RouteConfiguration',
   HTTP_CONNECTION_MANAGER: 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   ROUTER: 'envoy.extensions.filters.http.router.v3.Router',
+  HTTP_PROTOCOL_OPTIONS: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
   DISCOVERY_REQUEST: 'envoy.service.discovery.v3.DiscoveryRequest',
   DISCOVERY_RESPONSE: 'envoy.service.discovery.v3.DiscoveryResponse',
   DELTA_DISCOVERY_REQUEST: 'envoy.service.discovery.v3.DeltaDiscoveryRequest',
@@ -121,6 +123,11 @@ export function encodeRouteConfiguration(routeConfiguration: RouteConfigurationM
 /** Serialises an envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager. */
 export function encodeHttpConnectionManager(hcm: HttpConnectionManagerMsg): Uint8Array {
   return encodeMessage(MESSAGE.HTTP_CONNECTION_MANAGER, hcm);
+}
+
+/** Serialises an envoy.extensions.upstreams.http.v3.HttpProtocolOptions. */
+export function encodeHttpProtocolOptions(options: HttpProtocolOptionsMsg): Uint8Array {
+  return encodeMessage(MESSAGE.HTTP_PROTOCOL_OPTIONS, options);
 }
 
 /** Serialises an empty envoy.extensions.filters.http.router.v3.Router (all defaults). */

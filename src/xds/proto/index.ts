@@ -11,6 +11,7 @@ export {
   encodeClusterLoadAssignment,
   encodeFromJson,
   encodeHttpConnectionManager,
+  encodeHttpProtocolOptions,
   encodeListener,
   encodeMessage,
   encodeRouteConfiguration,

@@ -93,6 +93,8 @@ export interface ClusterMsg {
   readonly eds_cluster_config?: { readonly eds_config?: ConfigSourceMsg; readonly service_name?: string };
   readonly connect_timeout?: DurationMsg;
   readonly lb_policy?: ValuesOf<typeof LB_POLICY>;
+  /** Extension name → its options. Must hold at most one key for deterministic bytes. */
+  readonly typed_extension_protocol_options?: Readonly<Record<string, AnyMsg>>;
   readonly ring_hash_lb_config?: {
     readonly minimum_ring_size?: WrappedNumber;
     readonly hash_function?: ValuesOf<typeof HASH_FUNCTION>;
@@ -100,6 +102,14 @@ export interface ClusterMsg {
   };
   readonly maglev_lb_config?: { readonly table_size?: WrappedNumber };
   readonly least_request_lb_config?: { readonly choice_count?: WrappedNumber };
+}
+
+/** envoy.extensions.upstreams.http.v3.HttpProtocolOptions (the downstream-protocol form). */
+export interface HttpProtocolOptionsMsg {
+  readonly use_downstream_protocol_config?: {
+    readonly http_protocol_options?: Record<string, never>;
+    readonly http2_protocol_options?: Record<string, never>;
+  };
 }
 
 /** envoy.config.endpoint.v3.LbEndpoint */

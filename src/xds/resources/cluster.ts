@@ -2,7 +2,17 @@
  * The Cluster weir serves for one Service port.
  */
 import type { LbPolicy } from '../../model/index.js';
-import { API_VERSION, DISCOVERY_TYPE, LB_POLICY, type ClusterMsg, type ValuesOf } from '../proto/index.js';
+import {
+  API_VERSION,
+  DISCOVERY_TYPE,
+  LB_POLICY,
+  MESSAGE,
+  encodeHttpProtocolOptions,
+  packAny,
+  type AnyMsg,
+  type ClusterMsg,
+  type ValuesOf,
+} from '../proto/index.js';
 import type { ClientKind } from '../types.js';
 
 /**
@@ -20,9 +30,31 @@ const ENVOY_LB_POLICY: Readonly<Record<LbPolicy, ValuesOf<typeof LB_POLICY>>> = 
   maglev: LB_POLICY.MAGLEV,
 };
 
+let downstreamProtocol: Readonly<Record<string, AnyMsg>> | undefined;
+
+/**
+ * Envoy's upstream HTTP options for weir's clusters: speak the downstream's protocol.
+ * Without them Envoy talks HTTP/1.1 to every endpoint, which breaks gRPC (HTTP/2 only)
+ * behind an Envoy front proxy or sidecar; with them HTTP/2 and gRPC stay HTTP/2 and
+ * HTTP/1.1 stays HTTP/1.1, whatever the Service serves. (Envoy ignores these for TCP
+ * proxying.)
+ */
+function downstreamProtocolOptions(): Readonly<Record<string, AnyMsg>> {
+  downstreamProtocol ??= Object.freeze({
+    [MESSAGE.HTTP_PROTOCOL_OPTIONS]: packAny(
+      MESSAGE.HTTP_PROTOCOL_OPTIONS,
+      encodeHttpProtocolOptions({ use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } }),
+    ),
+  });
+  return downstreamProtocol;
+}
+
 /**
  * The Cluster `name` (`S.N:P`): type EDS, endpoints over ADS (V3), looked up by the
  * cluster's own name.
+ *
+ * Envoy also gets {@link downstreamProtocolOptions}; gRPC clients ignore them, so they
+ * are not sent.
  *
  * The lb policy depends on the client:
  * - Envoy gets the Service's `weir.dev/lb-policy`.
@@ -46,5 +78,6 @@ export function buildCluster(name: string, lbPolicy: LbPolicy, kind: ClientKind)
     eds_cluster_config: { eds_config: { ads: {}, resource_api_version: API_VERSION.V3 } },
     connect_timeout: CONNECT_TIMEOUT,
     lb_policy: kind === 'grpc' ? LB_POLICY.ROUND_ROBIN : ENVOY_LB_POLICY[lbPolicy],
+    ...(kind === 'grpc' ? {} : { typed_extension_protocol_options: downstreamProtocolOptions() }),
   };
 }

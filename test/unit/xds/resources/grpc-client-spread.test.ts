@@ -165,7 +165,7 @@ describe('proxyless gRPC spreads calls by weir weights', () => {
       weights: { 'test/echo': { '127.0.0.1': 1, '127.0.0.2': 1, '127.0.0.3': 8 } },
     });
     const grpcSet = createResourceBuilder()(topology, weights, 'grpc');
-    const calls = 1_000;
+    const calls = 600;
     const weighted = await spread(grpcSet, await startAds(grpcSet), 'echo.test:80', calls);
     // df = 2: 13.8 is the p = 0.001 critical value.
     expect(chiSquare(weighted, { b0: 1, b1: 1, b2: 8 }), JSON.stringify([...weighted])).toBeLessThan(13.8);
