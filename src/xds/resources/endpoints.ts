@@ -27,7 +27,10 @@ interface ServedEndpoint {
  * - not ready but serving while terminating → DRAINING. Envoy takes a DRAINING host out
  *   of load balancing for new requests but keeps the host (and its open connections)
  *   until it is gone, which is what a pod in its termination grace period wants; gRPC
- *   skips it. Omitting it instead would make Envoy drop the host at once.
+ *   skips it. Omitting it instead would make Envoy drop the host at once. When fewer
+ *   than half the hosts are HEALTHY, Envoy's panic mode (default threshold 50%) sends
+ *   to DRAINING hosts too: they still serve, which beats failing requests.
+ *   (A gRPC client whose endpoints are all DRAINING has none to call.)
  * - anything else (starting, failing its readiness probe) → left out.
  */
 function healthOf(endpoint: Endpoint): ValuesOf<typeof HEALTH_STATUS> | undefined {
