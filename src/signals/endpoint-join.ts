@@ -9,6 +9,8 @@ import type { Service } from '../model/index.js';
 import { serviceId } from '../model/index.js';
 import type { SeriesLabels } from './profile-types.js';
 
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** One endpoint a series was joined to. */
 export interface JoinTarget {
   readonly serviceId: string;
@@ -37,6 +39,8 @@ export function instanceHost(instance: string): string {
 
 /** The canonical text of an IP address (lower-case, compressed IPv6), for comparison. */
 export function canonicalAddress(address: string): string {
+  // The common case, a dotted IPv4 address without leading zeros, is already canonical.
+  if (IPV4.test(address)) return address;
   const a = address.trim().toLowerCase();
   try {
     // The WHATWG URL parser canonicalises IPv4 and IPv6 host literals.

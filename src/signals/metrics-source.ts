@@ -71,6 +71,7 @@ export class PrometheusMetricsSource {
   private lastProblems: readonly SignalProblem[] = [];
   /** Problems already logged (serviceId + profile), so each is logged once. */
   private readonly loggedProblems = new Set<string>();
+  private indexes: { topology?: Topology; byProfile: Map<string, EndpointIndex> } = { byProfile: new Map() };
   /** Signals whose last query failed (`profile/signal`), to log transitions only. */
   private readonly failing = new Set<string>();
 
@@ -138,7 +139,7 @@ export class PrometheusMetricsSource {
     const tasks: Array<() => Promise<void>> = [];
     for (const [name, services] of [...byProfile].sort(([a], [b]) => cmp(a, b))) {
       const profile = this.profiles.get(name)!;
-      const index = new EndpointIndex(services);
+      const index = this.indexFor(topology, name, services);
       for (const svc of services) results.set(serviceId(svc.key), new Map());
       const ids = services.map((s) => serviceId(s.key));
       const namespaces = services.map((s) => s.key.namespace);
@@ -163,6 +164,20 @@ export class PrometheusMetricsSource {
       services.set(id, new Map([...endpoints].sort(([a], [b]) => cmp(a, b))));
     }
     return { at: now, services, failed };
+  }
+
+  /**
+   * The endpoint index of a profile's services. Topologies are immutable, so the indexes
+   * built for the previous topology object are reused until discovery sends a new one.
+   */
+  private indexFor(topology: Topology, profile: string, services: readonly Service[]): EndpointIndex {
+    if (this.indexes.topology !== topology) this.indexes = { topology, byProfile: new Map() };
+    let index = this.indexes.byProfile.get(profile);
+    if (!index) {
+      index = new EndpointIndex(services);
+      this.indexes.byProfile.set(profile, index);
+    }
+    return index;
   }
 
   /** Run one query; undefined when it failed (counted and logged). */
