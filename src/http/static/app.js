@@ -199,7 +199,8 @@ function updateControls(row, backend) {
     }
   }
   for (const b of row.controls.querySelectorAll('button')) {
-    b.classList.toggle('active', backend !== undefined && b.dataset.condition === backend.condition);
+    // Highlight what is wrong with the backend; a healthy one needs no highlight.
+    b.classList.toggle('active', backend !== undefined && backend.condition !== 'healthy' && b.dataset.condition === backend.condition);
   }
 }
 
