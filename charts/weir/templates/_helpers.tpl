@@ -18,6 +18,15 @@
 {{- end }}
 {{- end }}
 
+{{/* Service names are DNS-1035 labels (63 characters): leave room for the suffix. */}}
+{{- define "weir.xdsServiceName" -}}
+{{- printf "%s-xds" (include "weir.fullname" . | trunc 59 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "weir.httpServiceName" -}}
+{{- printf "%s-http" (include "weir.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "weir.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -81,7 +90,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $args = append $args (printf "--profiles=%s" (include "weir.profilesPath" .)) }}
 {{- end }}
 {{- if $v.leaderElection.enabled }}
-{{- $args = append $args "--leader-elect" }}
+{{- $args = append $args "--leader-elect=true" }}
 {{- $args = append $args (printf "--lease-name=%s" $v.leaderElection.leaseName) }}
 {{- /* Kubernetes expands $(POD_NAMESPACE) from the downward-API variable. */}}
 {{- $args = append $args (printf "--lease-namespace=%s" (default "$(POD_NAMESPACE)" $v.leaderElection.leaseNamespace)) }}
@@ -99,8 +108,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toYaml $args }}
 {{- end }}
 
-{{/* The rules weir needs on watched objects: read Services and EndpointSlices, write
-EndpointWeights (and their status) and Events. Nothing else. */}}
+{{/* The rules weir needs on watched objects (the same as deploy/rbac/): read Services and
+EndpointSlices, write EndpointWeights (list/watch too: followers serve the weights the
+leader published) and their status, and Events. Nothing else. */}}
 {{- define "weir.watchRules" -}}
 - apiGroups: [""]
   resources: [services]
@@ -110,11 +120,11 @@ EndpointWeights (and their status) and Events. Nothing else. */}}
   verbs: [get, list, watch]
 - apiGroups: [weir.dev]
   resources: [endpointweights]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, delete]
 - apiGroups: [weir.dev]
   resources: [endpointweights/status]
-  verbs: [get, update, patch]
-- apiGroups: ["", events.k8s.io]
+  verbs: [get, patch, update]
+- apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
 {{- end }}

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureRenderer } from '../../support/helm-render/build.js';
 import { renderChart, type RenderedChart, type RenderOptions } from '../../support/helm-render/helm-render.js';
 import { ManifestValidator, objectName } from '../../support/helm-render/kube-validate.js';
 import { parseAllDocuments } from 'yaml';
@@ -12,6 +13,16 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..
 export const CHART_DIR = join(REPO_ROOT, 'charts/weir');
 
 export type Obj = Record<string, unknown>;
+
+/**
+ * For `beforeAll(prepareRenderer, BUILD_TIMEOUT_MS)`: the first run on a machine
+ * compiles the Go renderer (seconds, or a minute on a loaded machine), so that tests'
+ * own timeouts measure rendering only.
+ */
+export async function prepareRenderer(): Promise<void> {
+  await ensureRenderer();
+}
+export const BUILD_TIMEOUT_MS = 300_000;
 
 /** Render charts/weir as release `weir` in `weir-system`, with value layers. */
 export function render(values: Record<string, unknown>[] = [], options: Partial<RenderOptions> = {}): Promise<RenderedChart> {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RenderedChart } from '../../support/helm-render/helm-render.js';
-import { at, containerArgs, objects, ofKind, problems, render, single, type Obj } from './chart-fixture.js';
+import { at, BUILD_TIMEOUT_MS, containerArgs, objects, ofKind, problems, render, single, type Obj } from './chart-fixture.js';
 
 describe('charts/weir with default values', () => {
   let chart: RenderedChart;
   beforeAll(async () => {
     chart = await render();
-  }, 300_000);
+  }, BUILD_TIMEOUT_MS);
 
   test('renders exactly the objects an operator expects', () => {
     const kinds = objects(chart).map((o) => `${String(o.kind)}/${String(at(o, 'metadata.name'))}`).sort();
@@ -64,7 +64,7 @@ describe('charts/weir with default values', () => {
       '--xds-address=0.0.0.0:18000',
       '--http-address=0.0.0.0:9090',
       '--interval=1s',
-      '--leader-elect',
+      '--leader-elect=true',
       '--lease-name=weir-leader',
       '--lease-namespace=$(POD_NAMESPACE)',
       '--log-level=info',
@@ -79,9 +79,9 @@ describe('charts/weir with default values', () => {
     expect(rules).toEqual([
       { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['weir.dev'], resources: ['endpointweights'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-      { apiGroups: ['weir.dev'], resources: ['endpointweights/status'], verbs: ['get', 'update', 'patch'] },
-      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['weir.dev'], resources: ['endpointweights'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      { apiGroups: ['weir.dev'], resources: ['endpointweights/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
     const binding = single(chart, 'ClusterRoleBinding');
     expect(at(binding, 'subjects')).toEqual([{ kind: 'ServiceAccount', name: 'weir', namespace: 'weir-system' }]);
@@ -90,7 +90,7 @@ describe('charts/weir with default values', () => {
     expect(at(lease, 'metadata.namespace')).toBe('weir-system');
     expect(at(lease, 'rules')).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['weir-leader'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['weir-leader'], verbs: ['get', 'update'] },
     ]);
     // No rule anywhere grants secrets, pods or wildcards.
     const all = JSON.stringify(ofKind(chart, 'ClusterRole').concat(ofKind(chart, 'Role')));

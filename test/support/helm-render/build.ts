@@ -9,10 +9,11 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -62,31 +63,57 @@ async function build(): Promise<string> {
     hash.update(f).update(await readFile(join(RENDERER_SOURCE_DIR, f)));
   }
   const binary = join(root, `helm-render-${hash.digest('hex').slice(0, 16)}`);
-  try {
-    await access(binary);
-    return binary;
-  } catch {
-    // Not built yet for this source version.
-  }
+  if (await exists(binary)) return binary;
   await mkdir(root, { recursive: true });
-  // Build to a private name, then rename: two test workers may race, and rename is atomic.
-  const partial = `${binary}.${process.pid}.tmp`;
-  try {
-    // No -trimpath and the default CGO setting: either would rebuild the standard
-    // library (Debian ships it precompiled with the defaults), minutes on a busy machine.
-    await run('go', ['build', '-o', partial, '.'], {
-      cwd: RENDERER_SOURCE_DIR,
-      env: goEnv(cacheDir),
-      timeout: 300_000,
-    });
-  } catch (cause) {
-    await rm(partial, { force: true });
-    const stderr = (cause as { stderr?: string }).stderr ?? '';
-    throw new Error(
-      `helm-render failed to build (is golang-github-masterminds-sprig-dev installed?):\n${stderr}`,
-      { cause },
-    );
+  // One build at a time across test workers: the first takes a lock directory, the
+  // others wait for its binary rather than compiling the same thing on the same cores.
+  const lock = `${binary}.lock`;
+  while (!(await tryLock(lock))) {
+    await sleep(250);
+    if (await exists(binary)) return binary;
   }
-  await rename(partial, binary);
-  return binary;
+  try {
+    if (await exists(binary)) return binary;
+    // Build to a private name, then rename: the binary appears whole or not at all.
+    const partial = `${binary}.${process.pid}.tmp`;
+    try {
+      // No -trimpath and the default CGO setting: either would rebuild the standard
+      // library (Debian ships it precompiled with the defaults), minutes on a busy machine.
+      await run('go', ['build', '-o', partial, '.'], {
+        cwd: RENDERER_SOURCE_DIR,
+        env: goEnv(cacheDir),
+        timeout: 300_000,
+      });
+    } catch (cause) {
+      await rm(partial, { force: true });
+      const stderr = (cause as { stderr?: string }).stderr ?? '';
+      throw new Error(`helm-render failed to build (is golang-github-masterminds-sprig-dev installed?):\n${stderr}`, { cause });
+    }
+    await rename(partial, binary);
+    return binary;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Take the lock (mkdir is atomic); a lock older than the build timeout is stale. */
+async function tryLock(lock: string): Promise<boolean> {
+  try {
+    await mkdir(lock);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > 330_000) await rm(lock, { recursive: true, force: true });
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

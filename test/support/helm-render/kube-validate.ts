@@ -20,6 +20,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { validate as deployment } from 'kubernetes-models/_schemas/IoK8sApiAppsV1Deployment';
 import { validate as lease } from 'kubernetes-models/_schemas/IoK8sApiCoordinationV1Lease';
 import { validate as configMap } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap';
+import { validate as namespace } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Namespace';
 import { validate as secret } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret';
 import { validate as service } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service';
 import { validate as serviceAccount } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount';
@@ -59,6 +60,7 @@ const BUILTIN: Readonly<Record<string, BuiltinKind>> = {
   'apps/v1/Deployment': { validate: deployment, model: 'V1Deployment' },
   'coordination.k8s.io/v1/Lease': { validate: lease, model: 'V1Lease' },
   'v1/ConfigMap': { validate: configMap, model: 'V1ConfigMap' },
+  'v1/Namespace': { validate: namespace, model: 'V1Namespace' },
   'v1/Secret': { validate: secret, model: 'V1Secret' },
   'v1/Service': { validate: service, model: 'V1Service' },
   'v1/ServiceAccount': { validate: serviceAccount, model: 'V1ServiceAccount' },
@@ -158,6 +160,10 @@ function metadataProblems(obj: Obj, out: string[]): void {
   const name = meta.name;
   if (typeof name !== 'string' || name === '' || name.length > 253 || !/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/.test(name)) {
     out.push(`metadata.name: ${JSON.stringify(name)} is not a valid object name`);
+  }
+  // A Service's name becomes a DNS label: 63 characters, starting with a letter.
+  if (obj.kind === 'Service' && typeof name === 'string' && !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    out.push(`metadata.name: ${JSON.stringify(name)} is not a valid Service name (DNS-1035 label)`);
   }
   for (const [k, v] of Object.entries(isObj(meta.labels) ? meta.labels : {})) {
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) out.push(`metadata.labels.${k}: ${JSON.stringify(v)} is not a valid label value`);

@@ -14,8 +14,23 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
+
+// Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters (names
+// of objects derive from it and must stay within Kubernetes' 63).
+var releaseName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+func validateReleaseName(name string) error {
+	if len(name) > 53 {
+		return fmt.Errorf("release name %q exceeds max length of 53", name)
+	}
+	if !releaseName.MatchString(name) {
+		return fmt.Errorf("invalid release name %q: must be a lowercase DNS-1123 name", name)
+	}
+	return nil
+}
 
 type multiFlag []string
 
@@ -42,6 +57,9 @@ func run() error {
 	flag.Parse()
 	if *chartDir == "" {
 		return fmt.Errorf("--chart is required")
+	}
+	if err := validateReleaseName(*name); err != nil {
+		return err
 	}
 	c, err := loadChart(*chartDir)
 	if err != nil {
