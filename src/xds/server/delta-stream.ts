@@ -26,6 +26,10 @@ interface TypeState {
   requested: boolean;
   wildcard: boolean;
   names: Set<string>;
+  /** `names`, sorted; recomputed after a subscription change. */
+  sorted: string[] | undefined;
+  /** The client left the wildcard: what it held through it must be forgotten once. */
+  droppedWildcard: boolean;
   /** name → version (content hash) the client holds or was last sent. */
   has: Map<string, string>;
   /** Subscribed names already reported as missing (in removed_resources) and still missing. */
@@ -48,6 +52,8 @@ function newState(): TypeState {
     requested: false,
     wildcard: false,
     names: new Set(),
+    sorted: undefined,
+    droppedWildcard: false,
     has: new Map(),
     reportedMissing: new Set(),
     nonce: undefined,
@@ -84,7 +90,8 @@ export class DeltaStream extends AdsStream {
       if (req.error_detail) st.lastNack = this.recordNack(type, '', st.pending.names, req.error_detail);
       this.abandonPending(type, st);
     }
-    this.evaluate();
+    // Only this type's state changed: the others are up to date with the snapshot.
+    this.evaluate(new Set([type]));
   }
 
   onCacheChange(change: CacheChange): void {
@@ -94,7 +101,7 @@ export class DeltaStream extends AdsStream {
         this.deps.convergence.expect(this.deps.id, change.kind, type, change.snapshot.types.get(type)?.version ?? '');
       }
     }
-    this.evaluate();
+    this.evaluate(new Set(change.diffs.keys()));
   }
 
   lastNack(type: TypeUrl): NackRecord | undefined {
@@ -124,12 +131,16 @@ export class DeltaStream extends AdsStream {
       for (const [name, version] of Object.entries(initialVersions)) st.has.set(name, version);
       if (WILDCARD_TYPES.has(type) && req.resource_names_subscribe.length === 0) st.wildcard = true;
     }
-    for (const name of req.resource_names_subscribe) {
-      if (name === '*') {
+    const resources = this.kind ? this.deps.cache.snapshot(this.kind)?.types.get(type)?.resources : undefined;
+    for (const requested of req.resource_names_subscribe) {
+      if (requested === '*') {
         if (WILDCARD_TYPES.has(type)) st.wildcard = true;
         continue;
       }
+      // Keep the snapshot's own string for a known name (shared by every stream).
+      const name = resources?.get(requested)?.name ?? requested;
       st.names.add(name);
+      st.sorted = undefined;
       st.reportedMissing.delete(name);
       // Send it even if the client holds it, unless it just told us which version it holds.
       if (!Object.hasOwn(initialVersions, name)) st.has.delete(name);
@@ -137,19 +148,23 @@ export class DeltaStream extends AdsStream {
     for (const name of req.resource_names_unsubscribe) {
       if (name === '*') {
         st.wildcard = false;
+        st.droppedWildcard = true;
         continue;
       }
       st.names.delete(name);
+      st.sorted = undefined;
       st.has.delete(name);
       st.reportedMissing.delete(name);
     }
   }
 
-  private evaluate(): void {
+  /** Send what `types` need, in push order (see SotwStream.evaluate). */
+  private evaluate(types: Set<TypeUrl>): void {
     const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
     if (!snapshot || this.isClosed()) return;
     const plans: Plan[] = [];
     for (const type of PUSH_ORDER) {
+      if (!types.has(type)) continue;
       const st = this.states.get(type);
       if (!st?.requested || st.pending) continue;
       const ts = snapshot.types.get(type);
@@ -159,7 +174,7 @@ export class DeltaStream extends AdsStream {
         continue;
       }
       plans.push(plan);
-      if (type === TYPE_URL.CLUSTER) this.warm(plan);
+      if (type === TYPE_URL.CLUSTER && this.warm(plan)) types.add(TYPE_URL.ENDPOINT);
     }
     const removalOnly = (p: Plan) => p.resources.length === 0 && p.removed.length > 0;
     const ordered = [...plans.filter((p) => !removalOnly(p)), ...plans.filter(removalOnly).reverse()];
@@ -167,10 +182,12 @@ export class DeltaStream extends AdsStream {
   }
 
   /** Changed clusters warm until their CLA arrives: send those CLAs again (go-control-plane #245). */
-  private warm(plan: Plan): void {
+  private warm(plan: Plan): boolean {
     const eds = this.states.get(TYPE_URL.ENDPOINT);
-    if (!eds) return;
-    for (const res of plan.resources) eds.has.delete(res.name);
+    if (!eds) return false;
+    let warmed = false;
+    for (const res of plan.resources) if (eds.has.delete(res.name)) warmed = true;
+    return warmed;
   }
 
   private send(plan: Plan): void {
@@ -206,14 +223,7 @@ function planDelta(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): 
   const resources = ts?.resources ?? NO_RESOURCES;
   const out: EncodedResource[] = [];
   const removed: string[] = [];
-  const wanted = new Set<string>();
-  if (st.wildcard) {
-    for (const name of ts?.names ?? []) wanted.add(name);
-    // What a wildcard subscriber holds stays wanted until it is reported removed.
-    for (const name of st.has.keys()) wanted.add(name);
-  }
-  for (const name of st.names) wanted.add(name);
-  for (const name of [...wanted].sort()) {
+  const consider = (name: string) => {
     const res = resources.get(name);
     if (res) {
       if (st.has.get(name) !== res.hash) out.push(res);
@@ -222,10 +232,20 @@ function planDelta(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): 
       // does not exist; the subscription stays and the resource comes when it appears.
       removed.push(name);
     }
+  };
+  st.sorted ??= [...st.names].sort();
+  if (st.wildcard) {
+    for (const name of ts?.names ?? []) consider(name);
+    for (const name of st.sorted) if (!resources.has(name)) consider(name);
+    // What a wildcard subscriber holds stays wanted until it is reported removed.
+    for (const name of st.has.keys()) if (!resources.has(name) && !st.names.has(name)) consider(name);
+  } else {
+    for (const name of st.sorted) consider(name);
   }
-  // Names the client holds that nothing subscribes any more (wildcard dropped): forget.
-  for (const name of st.has.keys()) {
-    if (!wanted.has(name)) st.has.delete(name);
+  if (st.droppedWildcard) {
+    // Names held only through the wildcard the client left: forget them silently.
+    st.droppedWildcard = false;
+    for (const name of st.has.keys()) if (!st.names.has(name) && !st.wildcard) st.has.delete(name);
   }
   const mustAnswer = !st.answered && st.wildcard;
   if (out.length === 0 && removed.length === 0 && !mustAnswer) return undefined;

@@ -27,8 +27,9 @@ interface TypeState {
   wildcard: boolean;
   /** Wildcard because every request so far had empty names (the legacy form). */
   legacyWildcard: boolean;
-  /** Explicit names, sorted. */
+  /** Explicit names, sorted, and as a set. */
   names: string[];
+  nameSet: Set<string>;
   /** name → content hash the client was last sent. */
   sent: Map<string, string>;
   /** The latest nonce sent for this type. */
@@ -56,6 +57,7 @@ function newState(): TypeState {
     wildcard: false,
     legacyWildcard: false,
     names: [],
+    nameSet: new Set(),
     sent: new Map(),
     nonce: undefined,
     pending: undefined,
@@ -96,7 +98,8 @@ export class SotwStream extends AdsStream {
       this.abandonPending(type, st);
     }
     this.subscribe(type, st, req.resource_names);
-    this.evaluate();
+    // Only this type's state changed: the others are up to date with the snapshot.
+    this.evaluate(new Set([type]));
   }
 
   onCacheChange(change: CacheChange): void {
@@ -107,7 +110,7 @@ export class SotwStream extends AdsStream {
         this.deps.convergence.expect(this.deps.id, change.kind, type, change.snapshot.types.get(type)?.version ?? '');
       }
     }
-    this.evaluate();
+    this.evaluate(new Set(change.diffs.keys()));
   }
 
   /** The last NACK of a type, for diagnostics. */
@@ -132,7 +135,7 @@ export class SotwStream extends AdsStream {
   private subscribe(type: TypeUrl, st: TypeState, requested: readonly string[]): void {
     const first = !st.requested;
     st.requested = true;
-    let names: string[];
+    let names: readonly string[];
     if (FULL_STATE.has(type)) {
       if (requested.length === 0 && (first || st.legacyWildcard)) {
         st.wildcard = true;
@@ -141,26 +144,41 @@ export class SotwStream extends AdsStream {
       } else {
         st.legacyWildcard = false;
         st.wildcard = requested.includes('*');
-        names = requested.filter((n) => n !== '*');
+        names = st.wildcard ? requested.filter((n) => n !== '*') : requested;
       }
     } else {
       // EDS and RDS are never wildcard: no names means nothing.
-      names = [...requested];
+      names = requested;
     }
-    const next = [...new Set(names)].sort();
+    // Most requests (ACKs) repeat the subscription: recognise that without sorting.
+    if (names.length === st.names.length && names.every((n) => st.nameSet.has(n))) return;
+    const resources = this.currentResources(type);
+    // Keep the snapshot's own string for a known name: thousands of streams subscribing
+    // the same names then share one copy of each.
+    const next = [...new Set(names)].map((n) => resources?.get(n)?.name ?? n).sort();
     const keep = new Set(next);
     for (const name of st.names) {
       // Forget what an unsubscribed name was sent: a resubscription sends it again.
       if (!keep.has(name) && !FULL_STATE.has(type)) st.sent.delete(name);
     }
     st.names = next;
+    st.nameSet = keep;
   }
 
-  private evaluate(): void {
+  private currentResources(type: TypeUrl): ReadonlyMap<string, EncodedResource> | undefined {
+    return this.kind ? this.deps.cache.snapshot(this.kind)?.types.get(type)?.resources : undefined;
+  }
+
+  /**
+   * Send what `types` need, in push order. A type is evaluated whenever its snapshot,
+   * its subscription or its pending state changes, so the others need no look.
+   */
+  private evaluate(types: Set<TypeUrl>): void {
     const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
     if (!snapshot || this.isClosed()) return;
     const plans: Plan[] = [];
     for (const type of PUSH_ORDER) {
+      if (!types.has(type)) continue;
       const st = this.states.get(type);
       if (!st?.requested || st.pending) continue;
       const ts = snapshot.types.get(type);
@@ -170,7 +188,7 @@ export class SotwStream extends AdsStream {
         continue;
       }
       plans.push(plan);
-      if (type === TYPE_URL.CLUSTER) this.warm(st, plan);
+      if (type === TYPE_URL.CLUSTER && this.warm(st, plan)) types.add(TYPE_URL.ENDPOINT);
     }
     const ordered = [...plans.filter((p) => !p.removalOnly), ...plans.filter((p) => p.removalOnly).reverse()];
     for (const plan of ordered) this.send(plan);
@@ -180,12 +198,14 @@ export class SotwStream extends AdsStream {
    * A cluster that changed warms until its CLA arrives, even an unchanged one: forget
    * the CLAs sent for changed clusters so EDS sends them again (go-control-plane #245).
    */
-  private warm(cds: TypeState, plan: Plan): void {
+  private warm(cds: TypeState, plan: Plan): boolean {
     const eds = this.states.get(TYPE_URL.ENDPOINT);
-    if (!eds) return;
+    if (!eds) return false;
+    let warmed = false;
     for (const res of plan.resources) {
-      if (cds.sent.get(res.name) !== res.hash) eds.sent.delete(res.name);
+      if (cds.sent.get(res.name) !== res.hash && eds.sent.delete(res.name)) warmed = true;
     }
+    return warmed;
   }
 
   private send(plan: Plan): void {
