@@ -139,28 +139,27 @@ export function parseConfig(
     raw[spec.flag] = flags[spec.flag] ?? nonEmpty(env[spec.env]) ?? fallbackEnv(spec.flag, env) ?? spec.default;
   }
   const parsed = rawSchema.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      valid: false,
-      errors: parsed.error.issues.map((i) => {
+  // Flags that go together are checked on the raw values, so that they are reported
+  // along with any value that does not parse: every problem at once.
+  const errors: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
         const flag = String(i.path[0]);
         return `--${flag} (${START_FLAGS.find((f) => f.flag === flag)?.env ?? ''}) = ${JSON.stringify(raw[flag] ?? null)}: ${i.message}`;
-      }),
-    };
-  }
-  const v = parsed.data;
-  const errors: string[] = [];
-  if (v.discovery === 'file' && !v['endpoints-file']) errors.push('--endpoints-file is required with --discovery file');
-  if (v.discovery === 'kube' && v['endpoints-file']) errors.push('--endpoints-file is only for --discovery file');
-  if (Boolean(v['xds-tls-cert']) !== Boolean(v['xds-tls-key'])) errors.push('--xds-tls-cert and --xds-tls-key go together');
-  if (v['xds-tls-client-ca'] && !v['xds-tls-cert']) errors.push('--xds-tls-client-ca needs --xds-tls-cert and --xds-tls-key');
-  if (Boolean(v['prometheus-username']) !== Boolean(v['prometheus-password-file'])) {
+      });
+  if (raw.discovery === 'file' && !raw['endpoints-file']) errors.push('--endpoints-file is required with --discovery file');
+  if (raw.discovery === 'kube' && raw['endpoints-file']) errors.push('--endpoints-file is only for --discovery file');
+  if (Boolean(raw['xds-tls-cert']) !== Boolean(raw['xds-tls-key'])) errors.push('--xds-tls-cert and --xds-tls-key go together');
+  if (raw['xds-tls-client-ca'] && !raw['xds-tls-cert']) errors.push('--xds-tls-client-ca needs --xds-tls-cert and --xds-tls-key');
+  if (Boolean(raw['prometheus-username']) !== Boolean(raw['prometheus-password-file'])) {
     errors.push('--prometheus-username and --prometheus-password-file go together');
   }
-  if (v['prometheus-bearer-token-file'] && v['prometheus-username']) {
+  if (raw['prometheus-bearer-token-file'] && raw['prometheus-username']) {
     errors.push('use either --prometheus-bearer-token-file or basic auth, not both');
   }
-  if (v['leader-elect'] && v.discovery !== 'kube') errors.push('--leader-elect needs --discovery kube');
+  if (raw['leader-elect'] === 'true' && raw.discovery !== 'kube') errors.push('--leader-elect needs --discovery kube');
+  if (!parsed.success) return { valid: false, errors };
+  const v = parsed.data;
   const namespaces = v.namespaces
     .split(',')
     .map((s) => s.trim())
