@@ -52,9 +52,13 @@ export async function startPromExporter(initial: Behaviour, host = '127.0.0.1'):
   let scrapes = 0;
   let carry = 0;
   let count = 0;
-  const TICK_MS = 100;
+  let last = performance.now();
   const timer = setInterval(() => {
-    carry += (behaviour.rps * TICK_MS) / 1000;
+    // From the time that really passed, so that a loaded machine delaying the timer
+    // does not lower the request rate.
+    const now = performance.now();
+    carry += (behaviour.rps * (now - last)) / 1000;
+    last = now;
     const n = Math.floor(carry);
     carry -= n;
     for (let i = 0; i < n; i++) {
@@ -63,7 +67,7 @@ export async function startPromExporter(initial: Behaviour, host = '127.0.0.1'):
       count++;
       histogram.observe({ http_response_status_code: error ? '503' : '200' }, behaviour.latencyMs / 1000);
     }
-  }, TICK_MS);
+  }, 100);
   timer.unref();
 
   const server: Server = createServer((req, res) => {

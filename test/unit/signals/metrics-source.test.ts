@@ -149,3 +149,22 @@ describe('PrometheusMetricsSource', () => {
     expect(() => promqlDuration(0)).toThrow(RangeError);
   });
 });
+
+describe('PrometheusMetricsSource across topologies', () => {
+  it('joins the endpoints of a new topology, not those of the last one', async () => {
+    const client = new ScriptedClient((q) =>
+      q.startsWith('histogram_quantile') ? [s({ namespace: 'shop', service: 'web', pod: 'web-1' }, 0.1), s({ namespace: 'shop', service: 'web', pod: 'web-3' }, 0.3)] : [],
+    );
+    const source = new PrometheusMetricsSource({ client, profiles: PROFILES });
+    const first = topology(WEB);
+    expect([...(await source.fetch(first, 0)).services.get('shop/web')!.keys()]).toEqual(['10.0.0.1']);
+    expect([...(await source.fetch(first, 1)).services.get('shop/web')!.keys()]).toEqual(['10.0.0.1']);
+    const grown = topology(svc('shop', 'web', [...WEB.endpoints, ep('10.0.0.4', 'web-3')]));
+    expect((await source.fetch(grown, 2)).services.get('shop/web')).toEqual(
+      new Map([
+        ['10.0.0.1', { latencyMs: 100 }],
+        ['10.0.0.4', { latencyMs: 300 }],
+      ]),
+    );
+  });
+});
