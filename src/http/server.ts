@@ -166,6 +166,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         sendJson(res, 200, { points: history.points() }, head);
         return;
       case '/api/events': {
+        if (head) {
+          res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
         const view = currentView();
         const initialEvents: { event: string; data: unknown }[] = [{ event: 'history', data: { points: history.points() } }];
         if (view.at !== null) initialEvents.push({ event: 'weights', data: view });

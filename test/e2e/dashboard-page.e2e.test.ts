@@ -52,8 +52,8 @@ describe('dashboard page (synthetic loop)', () => {
   test('shows every endpoint with its share, state and reason, and goes live', async () => {
     await page.waitForSelector('section.card[data-service="demo/echo"] tr[data-pod="backend-5"]');
     await expect.poll(() => page.locator('#conn').textContent(), { timeout: 10_000 }).toBe('live');
-    expect(await page.locator('section.card h2').textContent()).toContain('echo');
-    expect(await page.locator('tr[data-address]').count()).toBe(5);
+    expect(await page.locator('section.card[data-service="demo/echo"] h2').textContent()).toContain('echo');
+    expect(await page.locator('section.card[data-service="demo/echo"] tr[data-address]').count()).toBe(5);
     const shares = await Promise.all([1, 2, 3, 4, 5].map((i) => shareOf(page, `backend-${i}`)));
     expect(shares.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.98);
     // The fastest backend gets the most.
@@ -61,11 +61,32 @@ describe('dashboard page (synthetic loop)', () => {
     expect(await page.locator('tr[data-pod="backend-1"] .state').textContent()).toBe('healthy');
   });
 
+  test('shows a shadow-mode service with its badges and problems, shares from the served weights', async () => {
+    const cart = page.locator('section.card[data-service="shop/cart"]');
+    await cart.waitFor();
+    expect(await cart.locator('.badge').allTextContents()).toEqual(['shadow', 'least-request', 'no metrics']);
+    expect(await cart.locator('.problems li').allTextContents()).toEqual([
+      'weir.dev/half-life: "soon" is not a duration; keeping 2s',
+      'weir.dev/profile: no profile named "fast"; no signals, equal weights',
+    ]);
+    // Computed 700:300, served 1:1 in shadow mode: the page shows what is served.
+    expect(await cart.locator('td.share').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-share')))).toEqual(['0.5', '0.5']);
+    expect(await cart.locator('td.weight').allTextContents()).toEqual(['700', '300']);
+    // The demo's buttons are for the demo's backends only.
+    expect(await cart.locator('button[data-action]').count()).toBe(0);
+    // Cards are sorted by service id.
+    expect(await page.locator('section.card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-service')))).toEqual([
+      'demo/echo',
+      'shop/cart',
+    ]);
+  });
+
   test('draws the charts from the history at once, as SVG paths', async () => {
-    await page.waitForSelector('[data-chart="share"] svg path.band');
-    expect(await page.locator('[data-chart="share"] path.band').count()).toBe(5);
-    expect(await page.locator('[data-chart="latency"] path.line').count()).toBe(5);
-    expect(await page.locator('[data-chart="errors"] path.line').count()).toBe(5);
+    const echo = page.locator('section.card[data-service="demo/echo"]');
+    await echo.locator('[data-chart="share"] svg path.band').first().waitFor();
+    expect(await echo.locator('[data-chart="share"] path.band').count()).toBe(5);
+    expect(await echo.locator('[data-chart="latency"] path.line').count()).toBe(5);
+    expect(await echo.locator('[data-chart="errors"] path.line').count()).toBe(5);
   });
 
   test('"break" on a backend reaches the server and its weight falls on the page', async () => {

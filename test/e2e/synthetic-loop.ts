@@ -83,6 +83,20 @@ export function startSyntheticLoop(intervalMs: number, warmTicks = 0): Synthetic
     hub.report(
       buildReport(now, [
         { namespace: 'demo', name: 'echo', port: 50051, changedAt: Math.max(...endpoints.map((e) => e.changedAt)), endpoints: fixture },
+        // A second service, in shadow mode and with problems, to show how those look.
+        {
+          namespace: 'shop',
+          name: 'cart',
+          port: 8080,
+          mode: 'shadow',
+          metricsAvailable: false,
+          problems: [{ annotation: 'weir.dev/half-life', value: 'soon', reason: 'is not a duration; keeping 2s' }],
+          notices: ['weir.dev/profile: no profile named "fast"; no signals, equal weights'],
+          endpoints: [
+            { address: '10.0.0.7', pod: 'cart-7', weight: 700, served: 1, state: 'stale', reason: 'no data: holding' },
+            { address: '10.0.0.8', pod: 'cart-8', weight: 300, served: 1, state: 'stale', reason: 'no data: holding' },
+          ],
+        },
       ]),
     );
   };

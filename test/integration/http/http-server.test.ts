@@ -167,6 +167,9 @@ describe('HTTP server', () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     const head = await fetch(`${server.url}/api/weights`, { method: 'HEAD' });
     expect(head.status).toBe(200);
+    const headEvents = await fetch(`${server.url}/api/events`, { method: 'HEAD' });
+    expect(headEvents.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await headEvents.text()).toBe('');
   });
 
   test('extra routes get parsed JSON; bad JSON, big bodies and wrong methods are refused', async () => {
