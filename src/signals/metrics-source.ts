@@ -147,11 +147,16 @@ export class PrometheusMetricsSource {
       for (const sig of profile.signals) {
         tasks.push(async () => {
           const answer = await this.run(profile, sig, namespaces, names, signal);
-          if (answer === undefined) {
-            for (const id of ids) failed.add(id);
-            return;
+          if (answer !== undefined) {
+            try {
+              this.join(profile, sig, answer, index, results);
+              return;
+            } catch (err) {
+              // A bug here must cost this tick's data of one profile, not the loop.
+              this.log.error({ profile: name, signal: sig.id, err }, 'cannot join a signal answer');
+            }
           }
-          this.join(profile, sig, answer, index, results);
+          for (const id of ids) failed.add(id);
         });
       }
     }
