@@ -4,33 +4,66 @@
  * few that look healthy (which would overload them: in a mass degradation the healthy
  * ones cannot take everything). Panic lasts at least PANIC_MIN_MS so that it does not
  * flap, and ends once the degraded share is back at or under the threshold.
+ *
+ * Unlike Envoy's health-check panic, ours also counts slowness, and slowness depends on
+ * load: under equal weights an endpoint with less capacity than its fair share stays
+ * slow, which would keep the panic going forever. So a panic that only slowness keeps
+ * going ends after PANIC_MAX_MS and is not entered again on slowness alone for
+ * PANIC_COOLDOWN_MS, to let the controller try shifting again. Failing endpoints (errors,
+ * custom signals) keep or start a panic at any time.
  */
 import type { ServicePolicy } from '../model/index.js';
-import { PANIC_MIN_MS } from './tuning.js';
+import { PANIC_CONFIRM_MS, PANIC_COOLDOWN_MS, PANIC_MAX_MS, PANIC_MIN_MS } from './tuning.js';
 
 export interface PanicState {
   readonly panic: boolean;
+  /** When the current panic began; 0 when not in panic. */
   readonly panicSince: number;
+  /** Until when slowness alone cannot start a panic; 0 when it can. */
+  readonly cooldownUntil: number;
+  /** Since when slowness has put the service over the threshold (not in panic); 0: not over. */
+  readonly overSince: number;
 }
 
 /** What happened to panic this tick. */
 export type PanicChange = 'enter' | 'exit' | 'none';
 
+/** The endpoints counted toward panic. */
+export interface PanicCount {
+  /** Degraded for any reason (including failing). */
+  readonly degraded: number;
+  /** Degraded because failing (errors, custom signals). */
+  readonly failing: number;
+  readonly ready: number;
+}
+
 /**
- * Next panic state. `degraded` of `ready` endpoints are degraded; endpoints without data
- * count as not degraded. A single endpoint never panics (equal weights change nothing).
+ * Next panic state. Endpoints without data count as not degraded. A single endpoint never
+ * panics (equal weights change nothing).
  */
 export function decidePanic(
   previous: PanicState,
-  degraded: number,
-  ready: number,
+  count: PanicCount,
   policy: ServicePolicy,
   now: number,
 ): PanicState & { change: PanicChange } {
-  const over = ready >= 2 && degraded / ready > policy.panicThreshold;
+  const { degraded, failing, ready } = count;
+  const over = (n: number): boolean => ready >= 2 && n / ready > policy.panicThreshold;
+  const cooling = now < previous.cooldownUntil;
   if (!previous.panic) {
-    return over ? { panic: true, panicSince: now, change: 'enter' } : { ...previous, change: 'none' };
+    // Slowness must last PANIC_CONFIRM_MS: the windows still show the load of before a
+    // shift for a few seconds, and a panic on that would undo a shift that worked.
+    const overSince = !cooling && over(degraded) ? previous.overSince || now : 0;
+    const enter = over(failing) || (overSince > 0 && now - overSince >= PANIC_CONFIRM_MS);
+    return enter
+      ? { panic: true, panicSince: now, cooldownUntil: 0, overSince: 0, change: 'enter' }
+      : { ...previous, overSince, change: 'none' };
   }
-  if (!over && now - previous.panicSince >= PANIC_MIN_MS) return { panic: false, panicSince: 0, change: 'exit' };
+  const lasted = now - previous.panicSince;
+  if (lasted < PANIC_MIN_MS) return { ...previous, change: 'none' };
+  if (!over(degraded)) return { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0, change: 'exit' };
+  if (lasted >= PANIC_MAX_MS && !over(failing)) {
+    return { panic: false, panicSince: 0, cooldownUntil: now + PANIC_COOLDOWN_MS, overSince: 0, change: 'exit' };
+  }
   return { ...previous, change: 'none' };
 }

@@ -12,16 +12,22 @@ import type {
   Service,
   ServiceWeights,
 } from '../model/index.js';
-import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction } from './control.js';
+import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction, type ControlResult } from './control.js';
 import { decideEjections, ejectionTimeMs } from './ejection.js';
-import { decidePanic } from './panic.js';
+import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
 import { scoreService, type ScoringInput } from './scoring.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
-import { hasData, smoothSample } from './smoothing.js';
+import { ewma, hasData, smoothSample } from './smoothing.js';
 import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
-import { EJECTION_FORGET_MS, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+import {
+  BASELINE_HALF_LIFE_MS,
+  CUT_HOLD_MS,
+  DEGRADED_RATIO,
+  EJECTION_FORGET_MS,
+  MAX_SHIFT,
+  RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -142,32 +148,63 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const released = new Set(outcome.released);
   for (const w of work) if (w.ejected && freshness === 'reset') released.add(w.address);
 
-  // 5. Panic, judged on fresh data only.
-  // Slowness alone counts toward panic only once the controller has cut an endpoint to
-  // the floor and it is still degraded (or while already in panic): an endpoint that is
-  // slow only because it got more than it can take (heterogeneous capacities) recovers
-  // when cut, and panicking on it would keep it overloaded.
-  const floorAt = policy.weightFloor * (1 + 1e-9);
+  // Panic counts (see panic.ts for why slowness needs a confirmed cut).
+  // The baseline is what the reference looked like before trouble: it follows the
+  // reference down at once and up only slowly, so that overload created by a shift does
+  // not make the endpoints that were cut look fine. Smoothed in log space, as latency.
+  const baselineMs = freshness !== 'fresh' || previous === undefined || previous.baselineMs === 0
+    ? (previous?.baselineMs || referenceMs)
+    : referenceMs <= previous.baselineMs
+      ? referenceMs
+      : Math.exp(ewma(Math.log(previous.baselineMs), Math.log(referenceMs), now - previous.lastTickAt, BASELINE_HALF_LIFE_MS));
+  // Slowness counts toward panic (DEGRADED_RATIO × the baseline) only once a shift has
+  // been tried and had the time to show (or while already in panic). Then the two cases
+  // that look alike under equal weights part: with heterogeneous capacities the shift
+  // relieves the slow endpoints and the others take it; in a mass degradation the slow
+  // ones stay slow and the others become slow too, so most of the service is degraded.
+  const shiftTried = work.some((w) => w.control < 1 && w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS);
+  const inPanic = previous?.panic ?? false;
+  let failingCount = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
-    if (sc === undefined || !sc.degraded) return false;
-    return sc.failing || sc.customBreaches.length > 0 || (previous?.panic ?? false) || w.control <= floorAt;
+    if (sc === undefined || sc.cost === undefined) return false;
+    if (sc.failing || sc.customBreaches.length > 0) {
+      failingCount++;
+      return true;
+    }
+    if (sc.cost < DEGRADED_RATIO * baselineMs) return false;
+    return inPanic || shiftTried;
   }).length;
-  const wasPanic = previous?.panic ?? false;
-  let panic = wasPanic;
-  let panicSince = previous?.panicSince ?? 0;
+
+  // 5. Panic, judged on fresh data only; stale data keeps it, too old data ends it.
+  const wasPanic = inPanic;
+  let panicState: PanicState = {
+    panic: inPanic,
+    panicSince: previous?.panicSince ?? 0,
+    cooldownUntil: previous?.cooldownUntil ?? 0,
+    overSince: previous?.overSince ?? 0,
+  };
   if (freshness === 'fresh') {
-    const p = decidePanic({ panic, panicSince }, degraded, work.length, policy, now);
-    panic = p.panic;
-    panicSince = p.panicSince;
-  } else if (freshness === 'reset' && panic) {
-    panic = false;
-    panicSince = 0;
+    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length }, policy, now);
+  } else if (freshness === 'reset' && panicState.panic) {
+    panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }
+  const { panic, panicSince, cooldownUntil, overSince } = panicState;
   if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy) });
   if (!panic && wasPanic) decisions.push({ serviceId: id, kind: 'panic-exit', reason: why.panicExitReason(degraded, work.length, policy) });
 
-  // 6. Per endpoint: control, caps, step limit, quantisation, reasons.
+  // 6. The controller's proposals, with the shift of the whole service capped.
+  const proposals = new Map<string, ControlResult>();
+  if (!panic && freshness === 'fresh') {
+    for (const w of work) {
+      if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
+      const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
+      proposals.set(w.address, controlStep(w.control, scores.get(w.address)!.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom }));
+    }
+    capShift(work, proposals);
+  }
+
+  // 7. Per endpoint: control, caps, step limit, quantisation, reasons.
   const hysteresis = Math.min(QUANTISE_HYSTERESIS, policy.maxStep / 2);
   const reports: EndpointWeight[] = [];
   const row = new Map<string, number>();
@@ -197,14 +234,21 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const next = driftStep(w.control, fraction, policy);
       if (next > w.control) action = 'drift';
       w.control = next;
-    } else if (freshness === 'fresh') {
-      const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
-      const r = controlStep(w.control, score.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom });
+    } else if (freshness === 'fresh' && !w.ejected) {
+      const r = proposals.get(w.address) ?? { control: w.control, action: 'hold' };
       action = r.action;
       if (action === 'cut') {
-        // Remember where trouble began: restores slow down near it.
-        w.cutFrom = w.control;
+        // Remember the level where trouble began (the first cut after a good reading):
+        // restores slow down near it. Further cuts of an endpoint that never looked good
+        // in between are the same trouble, not a lower limit.
+        if (w.goodSinceCut || w.lastCutAt === 0) {
+          w.cutFrom = w.control;
+          w.episodeAt = now;
+        }
+        w.goodSinceCut = false;
         w.lastCutAt = now;
+      } else if (score.ratio !== undefined && score.ratio < 1 + RESTORE_BAND) {
+        w.goodSinceCut = true;
       }
       w.control = r.control;
     }
@@ -263,11 +307,36 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   }
 
   return {
-    memory: { createdAt, lastTickAt: now, lastFreshAt, freshness, panic, panicSince, changedAt, endpoints: memory },
+    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: memory },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,
   };
+}
+
+/**
+ * Cap the share of the service's traffic that one round of cuts moves onto the other
+ * endpoints at MAX_SHIFT, scaling every cut's removed fraction alike: when several
+ * endpoints degrade at once, the rest must not be pushed past their capacity in one go
+ * (they get the time to show whether they can take it). Monotone: a deeper wanted cut
+ * still gives a deeper capped cut.
+ */
+function capShift(work: readonly Working[], proposals: Map<string, ControlResult>): void {
+  let total = 0;
+  for (const w of work) total += w.effective;
+  if (!(total > 0)) return;
+  let moved = 0;
+  for (const w of work) {
+    const p = proposals.get(w.address);
+    if (p?.action === 'cut') moved += (w.effective / total) * (1 - p.control / w.control);
+  }
+  if (moved <= MAX_SHIFT) return;
+  const scale = MAX_SHIFT / moved;
+  for (const w of work) {
+    const p = proposals.get(w.address);
+    if (p?.action !== 'cut') continue;
+    proposals.set(w.address, { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut' });
+  }
 }
 
 /** Why a published weight moved, when no ejection or return explains it. */
@@ -312,6 +381,8 @@ function newMemory(now: number, ready: boolean, slowStartAt: number, effective: 
     lastDataAt: 0,
     control: 1,
     cutFrom: 1,
+    goodSinceCut: true,
+    episodeAt: 0,
     effective,
     published: 0,
     lastCutAt: 0,

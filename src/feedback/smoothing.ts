@@ -34,6 +34,9 @@ export function ewmaAsymmetric(
   return ewma(previous, value, dtMs, worsening ? halfLifeMs * ATTACK_FRACTION : halfLifeMs);
 }
 
+/** Latencies under this (in ms) are smoothed as this: log space needs a positive floor. */
+const MIN_LATENCY_MS = 0.01;
+
 /** A usable number: finite and ≥ 0 (NaN, ±Inf and negatives are "no data"). */
 function usable(v: number | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -71,7 +74,19 @@ export function smoothSample(
     const v = max === undefined ? raw : Math.min(raw, max);
     return ewmaAsymmetric(prev, v, dtMs, halfLifeMs, worse);
   };
-  const latencyMs = fold(previous.latencyMs, sample.latencyMs, 'up');
+  // Latency is smoothed geometrically (in log space): what matters is "how many times
+  // slower", and a 10 s spike must not take minutes to decay back to 20 ms.
+  const latencyMs = usable(sample.latencyMs)
+    ? Math.exp(
+        ewmaAsymmetric(
+          previous.latencyMs === undefined ? undefined : Math.log(Math.max(previous.latencyMs, MIN_LATENCY_MS)),
+          Math.log(Math.max(sample.latencyMs, MIN_LATENCY_MS)),
+          dtMs,
+          halfLifeMs,
+          'up',
+        ),
+      )
+    : previous.latencyMs;
   const errorRatio = fold(previous.errorRatio, sample.errorRatio, 'up', 1);
   const requestRate = fold(previous.requestRate, sample.requestRate, 'none');
   const cpu = fold(previous.cpu, sample.cpu, 'up');

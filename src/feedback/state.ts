@@ -32,6 +32,10 @@ export interface EndpointMemory {
   readonly control: number;
   /** The control value the last cut started from (1 when never cut): restores slow down near it. */
   readonly cutFrom: number;
+  /** Whether the endpoint looked good (within the restore band) since its last cut. */
+  readonly goodSinceCut: boolean;
+  /** When the current episode of cuts began (its first cut); 0 when never cut. */
+  readonly episodeAt: number;
   /** The effective multiplier served at the last tick (after every cap), in (0, 1]. */
   readonly effective: number;
   /** The integer weight published at the last tick (quantised `effective`). */
@@ -63,9 +67,18 @@ export interface ServiceMemory {
   /** `now` of the last tick that brought any sample for the service; 0 when never. */
   readonly lastFreshAt: number;
   readonly freshness: Freshness;
+  /**
+   * The service's reference cost before trouble, in ms (0: none yet): follows the
+   * reference down at once, up with BASELINE_HALF_LIFE_MS. Panic judges against it.
+   */
+  readonly baselineMs: number;
   readonly panic: boolean;
   /** When the current panic began; 0 when not in panic. */
   readonly panicSince: number;
+  /** Until when slowness alone cannot start a panic (after a panic that lasted too long); 0: none. */
+  readonly cooldownUntil: number;
+  /** Since when slowness has kept the service over the panic threshold; 0: not over. */
+  readonly overSince: number;
   /** When any published weight of the service last changed; 0 when never. */
   readonly changedAt: number;
   readonly endpoints: Readonly<Record<string, EndpointMemory>>;

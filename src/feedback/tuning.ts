@@ -44,7 +44,7 @@ export const DEGRADED_RATIO = 2;
  * Proportional to the log of how much worse the endpoint is: 1.5× asks for −25%/s,
  * 5× for −93%/s (then bounded by the cut limit).
  */
-export const CUT_EXPONENT = 2;
+export const CUT_EXPONENT = 1;
 
 /**
  * Cuts may be this many times faster (in log terms) than restores: (1 + maxStep)^5 per
@@ -83,6 +83,14 @@ export const PROBE_SPEED = 0.2;
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;
 
+/**
+ * One round of cuts moves at most this share of a service's traffic onto the other
+ * endpoints (the "capped shift"): one broken endpoint of five (a fifth of the traffic)
+ * is cut at full speed; three at once move 40% of the traffic per round, which is
+ * what the other two can take at 60% load.
+ */
+export const MAX_SHIFT = 0.4;
+
 /** An endpoint (or service) without a sample for this long is shown as stale. */
 export const STALE_AFTER_MS = 3_000;
 
@@ -101,8 +109,17 @@ export const EJECTION_FORGET_MS = 300_000;
 /** An ejected endpoint returns once its error ratio is below this fraction of the threshold. */
 export const UNEJECT_FRACTION = 0.5;
 
+/** The service's baseline (pre-trouble reference) rises with this half-life. */
+export const BASELINE_HALF_LIFE_MS = 60_000;
+
 /** Panic lasts at least this long, so that it does not flap. */
 export const PANIC_MIN_MS = 10_000;
+/** Slowness must keep a service over the panic threshold this long to start a panic. */
+export const PANIC_CONFIRM_MS = 5_000;
+/** A panic that only slowness keeps going ends after this long (see panic.ts). */
+export const PANIC_MAX_MS = 60_000;
+/** After such an end, slowness alone cannot start a panic for this long. */
+export const PANIC_COOLDOWN_MS = 30_000;
 
 /** Slow-start aggression (Envoy's `aggression`): 1 is a linear ramp. */
 export const SLOW_START_AGGRESSION = 1;

@@ -4,7 +4,7 @@
  * and the engine ticking every second. Pure and deterministic.
  */
 import type { EndpointSample, ServicePolicy } from '../../../../src/model/index.js';
-import { runEngine, INITIAL_ENGINE_STATE, type EngineState } from '../../../../src/feedback/index.js';
+import { runEngine, INITIAL_ENGINE_STATE, type EngineState, type ServiceMemory } from '../../../../src/feedback/index.js';
 import type { Decision } from '../../../../src/model/index.js';
 import { addresses, service, sid, topology } from '../fixtures.js';
 import { Backend, type BackendCondition, type BackendStep } from './queue-model.js';
@@ -34,6 +34,8 @@ export interface Trace {
   readonly decisions: { t: number; decision: Decision }[];
   readonly states: string[][];
   readonly panic: boolean[];
+  /** The engine's memory of the service after each tick. */
+  readonly memory: ServiceMemory[];
 }
 
 export const SERVICE = 'sim';
@@ -47,7 +49,7 @@ export function simulate(s: Scenario): Trace {
   const lag = s.lagSeconds ?? 1;
   let state: EngineState = INITIAL_ENGINE_STATE;
   let weights = addrs.map(() => 100);
-  const trace: Trace = { shares: [], weights: [], steps: [], decisions: [], states: [], panic: [] };
+  const trace: Trace = { shares: [], weights: [], steps: [], decisions: [], states: [], panic: [], memory: [] };
   const t0 = 1_000_000;
   for (let t = 0; t < s.seconds; t++) {
     const sum = weights.reduce((a, b) => a + b, 0);
@@ -86,6 +88,7 @@ export function simulate(s: Scenario): Trace {
     const report = out.services.get(sid(SERVICE))!;
     trace.states.push(report.endpoints.map((e) => e.state));
     trace.panic.push(report.panic);
+    trace.memory.push(out.state.services[sid(SERVICE)]!);
     for (const d of out.decisions) trace.decisions.push({ t, decision: d });
   }
   return trace;
