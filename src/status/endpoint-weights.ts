@@ -45,7 +45,7 @@ export interface EwStatus {
   panic: boolean;
   endpointCount: number;
   ejectedCount: number;
-  /** Largest served weight over the smallest (1 when equal), two decimals. */
+  /** Largest served weight over the smallest among endpoints not ejected (1 when equal), two decimals. */
   spread: number;
   lastChange?: string;
   conditions: EwCondition[];
@@ -97,7 +97,8 @@ export function buildStatus(weights: ServiceWeights, service: Service | undefine
         ...(w.changedAt > 0 ? { lastChange: iso(w.changedAt) } : {}),
       };
     });
-  const served = endpoints.map((e) => e.weight);
+  // Ejected endpoints keep a token weight: the spread is of the endpoints in rotation.
+  const served = endpoints.filter((e) => e.state !== 'ejected').map((e) => e.weight);
   const spread = served.length === 0 ? 1 : Math.round((Math.max(...served) / Math.max(1, Math.min(...served))) * 100) / 100;
   const ready = endpoints.some((e) => e.state !== 'ejected') && (service?.endpoints.some((e) => e.ready) ?? true);
   const conditions: EwCondition[] = [
@@ -145,16 +146,15 @@ function condition(
 }
 
 /**
- * What makes a status write worth it: served weights, states, mode, panic and
- * conditions. Signals and times alone do not (they are refreshed on a slower timer).
+ * What makes a status write worth it: served weights, states, mode, panic and what the
+ * conditions depend on. Signals and times alone do not (they are refreshed on a slower
+ * timer). Built straight from the tick's input, without building the status: the
+ * writer checks this for every service on every tick.
  */
-export function meaningfulFingerprint(status: EwStatus): string {
-  return JSON.stringify([
-    status.mode,
-    status.panic,
-    status.conditions.map((c) => [c.type, c.status, c.reason]),
-    status.endpoints.map((e) => [e.address, e.weight, e.state]),
-  ]);
+export function meaningfulKey(weights: ServiceWeights, service: Service | undefined): string {
+  let key = `${weights.mode}|${weights.panic}|${weights.metricsAvailable}|${service?.endpoints.some((e) => e.ready) ?? true}`;
+  for (const e of weights.endpoints) key += `|${e.address}=${e.served}:${e.state}`;
+  return key;
 }
 
 /** Everything but the observation time: a write with only a new time is never needed. */

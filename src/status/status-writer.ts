@@ -12,7 +12,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import type { LoopReport, ReportSink } from '../control/ports.js';
-import type { Service, ServiceKey } from '../model/index.js';
+import type { Decision, Service, ServiceKey, ServiceWeights } from '../model/index.js';
 import {
   buildStatus,
   contentFingerprint,
@@ -21,7 +21,7 @@ import {
   EW_KIND,
   EW_PLURAL,
   EW_VERSION,
-  meaningfulFingerprint,
+  meaningfulKey,
   type EwStatus,
 } from './endpoint-weights.js';
 import { EventRecorder } from './event-recorder.js';
@@ -59,8 +59,13 @@ interface Entry {
   uid?: string;
   /** The Service as last reported (pod names for Events). */
   service?: Service;
-  desired?: EwStatus;
+  /** The last tick's input for this service; the status is built from it when written. */
+  latest?: { weights: ServiceWeights; service: Service; at: number };
+  /** The last status built (its conditions carry their transition times on). */
+  built?: EwStatus;
   written?: { meaningful: string; content: string; at: number; served: ReadonlyMap<string, number>; observedTime: string };
+  /** When the content (signals) was last compared with what is written. */
+  checkedAt?: number;
   rv?: string;
   /** When the last write attempt started (the per-service throttle counts from it). */
   lastAttemptAt?: number;
@@ -116,6 +121,12 @@ class Writer implements StatusWriter {
   report(report: LoopReport): void {
     if (this.stopped) return;
     const now = this.now();
+    const decisionsOf = new Map<string, Decision[]>();
+    for (const d of report.decisions) {
+      const list = decisionsOf.get(d.serviceId);
+      if (list) list.push(d);
+      else decisionsOf.set(d.serviceId, [d]);
+    }
     for (const id of [...report.services.keys()].sort()) {
       const service = report.topology.services.get(id);
       const weights = report.services.get(id)!;
@@ -128,14 +139,16 @@ class Writer implements StatusWriter {
         entry.rv = undefined;
       }
       entry.service = service;
-      entry.desired = buildStatus(weights, service, report.at, entry.desired?.conditions);
+      entry.latest = { weights, service, at: report.at };
       this.consider(entry, now);
 
       const target = { ...service.key, uid: service.uid };
-      const decisions = report.decisions.filter((d) => d.serviceId === id);
-      for (const e of decisionEvents(decisions, service)) this.events.record(target, e);
+      const decisions = decisionsOf.get(id);
+      if (decisions) for (const e of decisionEvents(decisions, service)) this.events.record(target, e);
+      const notices = report.notices.get(id) ?? [];
+      if (entry.problemKeys.size === 0 && service.problems.length === 0 && !service.sourceProblems?.length && notices.length === 0) continue;
       // Input problems are reported when they appear, not on every tick.
-      const problems = problemEvents(id, service, report.notices.get(id) ?? []);
+      const problems = problemEvents(id, service, notices);
       const keys = new Set(problems.map((p) => `${p.reason}\u0000${p.message}`));
       for (const p of problems) if (!entry.problemKeys.has(`${p.reason}\u0000${p.message}`)) this.events.record(target, p);
       entry.problemKeys = keys;
@@ -163,22 +176,42 @@ class Writer implements StatusWriter {
     this.notifyIdle();
   }
 
-  /** Queue a write of `entry` now, or arm a timer for when its throttle allows it. */
+  /**
+   * Queue a write of `entry` now, or arm a timer for when its throttle allows it. Cheap
+   * when nothing meaningful changed: the status itself is built only when written, or
+   * once per refresh interval to see whether the signals moved.
+   */
   private consider(entry: Entry, now: number): void {
-    const d = entry.desired;
-    if (!d) return;
+    const latest = entry.latest;
+    if (!latest || this.queue.has(`status:${entry.id}`)) return;
     const w = entry.written;
-    if (w && w.content === contentFingerprint(d)) return;
-    // The throttle counts from the start of the last attempt, in flight or not.
-    if (entry.lastAttemptAt !== undefined) {
-      const meaningful = !w || w.meaningful !== meaningfulFingerprint(d);
-      const due = entry.lastAttemptAt + (meaningful ? this.minIntervalMs : this.refreshIntervalMs);
+    if (w && w.meaningful === meaningfulKey(latest.weights, latest.service)) {
+      const due = Math.max(entry.lastAttemptAt ?? 0, entry.checkedAt ?? 0) + this.refreshIntervalMs;
+      if (now < due) {
+        this.arm(entry, due, now);
+        return;
+      }
+      entry.checkedAt = now;
+      if (contentFingerprint(this.build(entry)) === w.content) {
+        this.arm(entry, now + this.refreshIntervalMs, now);
+        return;
+      }
+    } else if (entry.lastAttemptAt !== undefined) {
+      // The throttle counts from the start of the last attempt, in flight or not.
+      const due = entry.lastAttemptAt + this.minIntervalMs;
       if (now < due) {
         this.arm(entry, due, now);
         return;
       }
     }
     this.enqueue(`status:${entry.id}`, () => this.writeStatus(entry));
+  }
+
+  /** Build the status of the latest tick (conditions keep their transition times). */
+  private build(entry: Entry): EwStatus {
+    const { weights, service, at } = entry.latest!;
+    entry.built = buildStatus(weights, service, at, entry.built?.conditions);
+    return entry.built;
   }
 
   private arm(entry: Entry, due: number, now: number): void {
@@ -244,8 +277,9 @@ class Writer implements StatusWriter {
   }
 
   private async writeStatus(entry: Entry): Promise<void> {
-    const status = entry.desired;
-    if (!status || this.entries.get(entry.id) !== entry) return;
+    if (!entry.latest || this.entries.get(entry.id) !== entry) return;
+    const status = this.build(entry);
+    const meaningful = meaningfulKey(entry.latest.weights, entry.latest.service);
     const startedAt = this.now();
     entry.lastAttemptAt = startedAt;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -261,7 +295,7 @@ class Writer implements StatusWriter {
         )) as StoredObject;
         entry.rv = res.metadata.resourceVersion;
         this.metrics.writes?.inc({ result: 'ok' });
-        this.afterWrite(entry, status, startedAt);
+        this.afterWrite(entry, status, meaningful, startedAt);
         return;
       } catch (err) {
         const code = codeOf(err);
@@ -299,7 +333,7 @@ class Writer implements StatusWriter {
     this.arm(entry, now + Math.max(this.minIntervalMs, 100), now);
   }
 
-  private afterWrite(entry: Entry, status: EwStatus, at: number): void {
+  private afterWrite(entry: Entry, status: EwStatus, meaningful: string, at: number): void {
     const served = new Map(status.endpoints.map((e) => [e.address, e.weight]));
     if (entry.written) {
       const after = status.endpoints.map((e) => ({ address: e.address, served: e.weight, reason: e.reason }));
@@ -307,7 +341,7 @@ class Writer implements StatusWriter {
       if (shift) this.events.record({ ...entry.key, uid: entry.uid }, shift);
     }
     entry.written = {
-      meaningful: meaningfulFingerprint(status),
+      meaningful,
       content: contentFingerprint(status),
       at,
       served,

@@ -122,6 +122,20 @@ describe('status writer', () => {
     expect(statusWrites()).toBe(before);
   });
 
+  test('signals alone are refreshed on the slow timer', async () => {
+    await addService('web', ['10.0.0.1']);
+    const w = start({ minIntervalMs: 50, refreshIntervalMs: 800 });
+    const tickWith = (latencyMs: number): void => w.report(reportFor(discovery.current(), Date.now(), { signals: () => ({ latencyMs }) }));
+    tickWith(10);
+    await waitFor(() => ew('web')?.status?.endpoints[0]?.signals.latencyMs === 10, 'first write');
+    const t0 = Date.now();
+    tickWith(20);
+    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() - t0 < 700) expect(ew('web')?.status?.endpoints[0]?.signals.latencyMs).toBe(10);
+    await waitFor(() => ew('web')?.status?.endpoints[0]?.signals.latencyMs === 20, 'refreshed');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+  });
+
   test('the global rate limit bounds writes under churn', async () => {
     for (let s = 0; s < 30; s++) {
       applyObject(server, serviceObject({ name: `s${s}` }));

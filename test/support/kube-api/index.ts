@@ -5,3 +5,4 @@ export * from './fixtures.js';
 export { parseLabelSelector } from './selectors.js';
 export { waitFor } from './wait.js';
 export { reportFor, type ReportOptions } from './reports.js';
+export * from './kubectl-print.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildStatus, contentFingerprint, meaningfulFingerprint } from '../../../src/status/endpoint-weights.js';
+import { buildStatus, contentFingerprint, meaningfulKey } from '../../../src/status/endpoint-weights.js';
 import { summariseShifts, decisionEvents, problemEvents } from '../../../src/status/report-events.js';
 import { TokenBucket } from '../../../src/status/token-bucket.js';
 import { DEFAULT_POLICY, type EndpointWeight, type Service, type ServiceWeights } from '../../../src/model/index.js';
@@ -36,7 +36,7 @@ const weights = (eps: EndpointWeight[], over: Partial<ServiceWeights> = {}): Ser
 describe('buildStatus', () => {
   test('counts, spread, pod and zone; conditions keep their transition time', () => {
     const s1 = buildStatus(weights([ep('10.0.0.2', 40, 'ejected'), ep('10.0.0.1', 160)]), service, 1_000);
-    expect(s1).toMatchObject({ endpointCount: 2, ejectedCount: 1, spread: 4, observedTime: '1970-01-01T00:00:01.000Z' });
+    expect(s1).toMatchObject({ endpointCount: 2, ejectedCount: 1, spread: 1, observedTime: '1970-01-01T00:00:01.000Z' });
     expect(s1.endpoints.map((e) => [e.address, e.pod, e.zone])).toEqual([
       ['10.0.0.1', 'web-a', 'z1'],
       ['10.0.0.2', undefined, undefined],
@@ -47,12 +47,11 @@ describe('buildStatus', () => {
   });
 
   test('signals alone are not a meaningful change, weights and states are', () => {
-    const a = buildStatus(weights([ep('10.0.0.1', 100, 'healthy', 10)]), service, 1);
-    const b = buildStatus(weights([ep('10.0.0.1', 100, 'healthy', 20)]), service, 2);
-    const c = buildStatus(weights([ep('10.0.0.1', 100, 'degraded', 20)]), service, 3);
-    expect(meaningfulFingerprint(a)).toBe(meaningfulFingerprint(b));
-    expect(contentFingerprint(a)).not.toBe(contentFingerprint(b));
-    expect(meaningfulFingerprint(b)).not.toBe(meaningfulFingerprint(c));
+    const [wa, wb, wc] = [weights([ep('10.0.0.1', 100, 'healthy', 10)]), weights([ep('10.0.0.1', 100, 'healthy', 20)]), weights([ep('10.0.0.1', 100, 'degraded', 20)])];
+    expect(meaningfulKey(wa, service)).toBe(meaningfulKey(wb, service));
+    expect(contentFingerprint(buildStatus(wa, service, 1))).not.toBe(contentFingerprint(buildStatus(wb, service, 2)));
+    expect(meaningfulKey(wb, service)).not.toBe(meaningfulKey(wc, service));
+    expect(meaningfulKey(wb, service)).not.toBe(meaningfulKey(weights([ep('10.0.0.1', 101, 'healthy', 20)]), service));
     expect(JSON.stringify(buildStatus(weights([ep('10.0.0.2', 1), ep('10.0.0.1', 2)]), service, 5))).toBe(
       JSON.stringify(buildStatus(weights([ep('10.0.0.1', 2), ep('10.0.0.2', 1)]), service, 5)),
     );
