@@ -1,0 +1,98 @@
+/**
+ * The two contenders that clients reach over xDS: weir itself (the real composition root,
+ * `startWeir`, with file discovery and the real Prometheus), and the oracle, which serves
+ * weights it is told through the same xDS cache and server that weir uses.
+ */
+import { parseConfig } from '../../src/app/config.js';
+import { startWeir } from '../../src/app/weir.js';
+import { FileDiscovery } from '../../src/discovery/file/index.js';
+import { WeirError, ERROR_CODES } from '../../src/lib/errors.js';
+import { silentLogger } from '../../src/lib/log.js';
+import { serviceId, type ServiceKey } from '../../src/model/index.js';
+import { createXdsCache, startXdsServer } from '../../src/xds/index.js';
+import { buildResources } from '../../src/xds/resources/index.js';
+import { Registry } from 'prom-client';
+
+/** A contender served over xDS. */
+export interface XdsContender {
+  readonly xdsAddress: string;
+  /** The weights served now, per backend address in the given order; null when none yet. */
+  servedWeights(addresses: readonly string[]): number[] | null;
+  stop(): Promise<void>;
+}
+
+export interface WeirContenderOptions {
+  readonly endpointsFile: string;
+  readonly prometheusUrl: string;
+  readonly service: ServiceKey;
+  /** weir's tick, ms (BENCHMARK: 1 s). */
+  readonly intervalMs: number;
+  /** rate() window of the signal queries, ms. */
+  readonly signalWindowMs: number;
+}
+
+/** Starts weir as an operator would run it next to the benchmark's backends. */
+export async function startWeirContender(opts: WeirContenderOptions): Promise<XdsContender> {
+  const parsed = parseConfig(
+    {
+      discovery: 'file',
+      'endpoints-file': opts.endpointsFile,
+      'prometheus-url': opts.prometheusUrl,
+      'signal-window': `${opts.signalWindowMs}ms`,
+      interval: `${opts.intervalMs}ms`,
+      'xds-address': '127.0.0.1:0',
+      'http-address': '127.0.0.1:0',
+      identity: 'weir-bench',
+    },
+    {},
+  );
+  if (!parsed.valid) {
+    throw new WeirError(ERROR_CODES.CONFIG_INVALID, 'bench: weir configuration is invalid', { details: parsed.errors });
+  }
+  const weir = await startWeir(parsed.result, { log: silentLogger() });
+  const id = serviceId(opts.service);
+  return {
+    xdsAddress: weir.xdsAddress,
+    servedWeights(addresses) {
+      const sw = weir.loop.latest()?.services.get(id);
+      if (!sw) return null;
+      const byAddress = new Map(sw.endpoints.map((e) => [e.address, e.served]));
+      return addresses.map((a) => byAddress.get(a) ?? 1);
+    },
+    stop: () => weir.stop(),
+  };
+}
+
+/** The oracle: the weights it is told, served over xDS from the moment `push` is called. */
+export interface OracleContender extends XdsContender {
+  /** Serve these weights (per backend address, integers ≥ 1) at once. */
+  push(weights: readonly number[]): void;
+}
+
+export async function startOracle(opts: { endpointsFile: string; service: ServiceKey; addresses: readonly string[] }): Promise<OracleContender> {
+  const log = silentLogger();
+  const registry = new Registry();
+  const discovery = await FileDiscovery.start({ path: opts.endpointsFile, log });
+  // No hold-off: the oracle's weights are pushed the moment a phase begins.
+  const cache = createXdsCache({ build: buildResources, log, registry, holdOffMs: 0, maxDelayMs: 0 });
+  const server = await startXdsServer({ address: '127.0.0.1:0', cache, log, registry });
+  const id = serviceId(opts.service);
+  let current: number[] | null = null;
+  const push = (weights: readonly number[]): void => {
+    current = [...weights];
+    const table = new Map([[id, new Map(opts.addresses.map((a, i) => [a, weights[i] ?? 1]))]]);
+    cache.update(discovery.current(), table);
+    cache.flush();
+  };
+  push(opts.addresses.map(() => 1));
+  return {
+    xdsAddress: server.address,
+    push,
+    servedWeights: () => current,
+    async stop() {
+      await server.stop(500);
+      cache.close();
+      await discovery.stop();
+    },
+  };
+}

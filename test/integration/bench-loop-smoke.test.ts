@@ -1,0 +1,70 @@
+/**
+ * A short run of bench/loop (one scenario, every base contender, a few seconds each) so
+ * that the harness cannot rot. It checks that the harness produced sane, complete output,
+ * not how good weir is: that is what the full run is for.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { writeOutputs } from '../../bench/loop/report.js';
+import { runBenchmark, type BenchResult } from '../../bench/loop/run.js';
+
+let outDir: string | undefined;
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+const CONTENDERS = ['round_robin', 'outlier_detection', 'weighted_round_robin', 'weir', 'oracle'];
+
+test(
+  'bench/loop smoke: every contender is served and the outputs are complete',
+  { timeout: 300_000 },
+  async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), 'weir-bench-smoke-'));
+    const result = await runBenchmark({
+      scenario: 'slow-backend',
+      contender: CONTENDERS.join(','),
+      // 30 s warm-up → 1.2 s, 60 s fault → 2.4 s, 30 s heal → 1.2 s.
+      durationScale: 0.04,
+      outDir,
+      clients: 2,
+    });
+    const files = await writeOutputs(result, outDir, true);
+
+    expect(result.scenarios.map((s) => s.name)).toEqual(['slow-backend']);
+    const scenario = result.scenarios[0]!;
+    expect(scenario.contenders.map((c) => c.name)).toEqual(CONTENDERS);
+    for (const c of scenario.contenders) {
+      const f = c.figures;
+      expect(f.calls, c.name).toBeGreaterThan(0);
+      // Some calls were served by real backends (errors are allowed: the machine may be busy).
+      const servedShare = f.phases.reduce((a, p) => a + p.shares.reduce((x, y) => x + y, 0), 0);
+      expect(servedShare, c.name).toBeGreaterThan(0);
+      expect(f.errorRate, c.name).not.toBeNull();
+      expect(f.errorRate!, c.name).toBeLessThan(1);
+      expect(f.p50Ms, c.name).toBeGreaterThan(0);
+      expect(f.p99Ms!, c.name).toBeGreaterThanOrEqual(f.p50Ms!);
+      expect(f.p999Ms!, c.name).toBeGreaterThanOrEqual(f.p99Ms!);
+      expect(f.phases.map((p) => p.name)).toEqual(['fault', 'healed']);
+      expect(f.reactS).toHaveLength(1);
+      expect(f.recoverS).toHaveLength(1);
+      expect(c.timeline.second.length).toBe(5);
+      expect(c.timeline.shares.every((row) => row.length === 5)).toBe(true);
+    }
+    // weir and the oracle publish weights the harness can observe; round_robin's are equal.
+    const byName = new Map(scenario.contenders.map((c) => [c.name, c]));
+    expect(byName.get('weir')!.weights.some((w) => w !== null)).toBe(true);
+    expect(byName.get('oracle')!.weights.some((w) => w !== null && w[2] === 200)).toBe(true);
+    expect(byName.get('round_robin')!.figures.weightChangesPerMin).toBe(0);
+
+    const json = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as BenchResult;
+    expect(json.scenarios[0]!.contenders).toHaveLength(CONTENDERS.length);
+    const md = await readFile(path.join(outDir, 'results.md'), 'utf8');
+    for (const name of CONTENDERS) expect(md).toContain(`| ${name} |`);
+    expect(files).toContain(path.join(outDir, 'slow-backend.svg'));
+    if (existsSync('/usr/bin/chromium')) expect(files).toContain(path.join(outDir, 'slow-backend.png'));
+  },
+);
