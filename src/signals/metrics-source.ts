@@ -168,7 +168,8 @@ export class PrometheusMetricsSource {
       if (failed.has(id)) continue;
       services.set(id, new Map([...endpoints].sort(([a], [b]) => cmp(a, b))));
     }
-    return { at: now, services, failed };
+    // Sorted: queries finish in any order, and identical inputs must give identical output.
+    return { at: now, services, failed: new Set([...failed].sort()) };
   }
 
   /**
