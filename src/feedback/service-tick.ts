@@ -201,7 +201,16 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
       proposals.set(w.address, controlStep(w.control, scores.get(w.address)!.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom }));
     }
-    capShift(work, proposals);
+    // Cutting is pointless when every endpoint that would take the load is already
+    // degraded against the baseline (a mass degradation): hold, and let panic decide.
+    const receivers = work.filter((w) => !w.ejected && proposals.get(w.address)?.action !== 'cut');
+    const noHeadroom = receivers.every((w) => {
+      const cost = scores.get(w.address)?.cost;
+      return cost !== undefined && cost >= DEGRADED_RATIO * baselineMs;
+    });
+    if (noHeadroom) {
+      for (const w of work) if (proposals.get(w.address)?.action === 'cut') proposals.set(w.address, { control: w.control, action: 'hold' });
+    } else capShift(work, proposals);
   }
 
   // 7. Per endpoint: control, caps, step limit, quantisation, reasons.

@@ -1,0 +1,157 @@
+/**
+ * The BENCHMARK.md scenarios in simulation: five backends (service time 10 ms, capacity
+ * 4 at once: 400 calls/s each), 60% load (1,200 calls/s) unless said otherwise, a
+ * Prometheus with a 5 s window one scrape late, the engine ticking every second.
+ */
+import { describe, expect, it } from 'vitest';
+import { clientP99, firstSecond, HEALTHY, simulate, weightChanges, type Trace } from './simulate.js';
+
+const RATE = 1200;
+const FAULT = 30;
+const HEAL = 90;
+const faulty = (i: number, t: number) => i === 2 && t >= FAULT && t < HEAL;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Largest spread (max − min) of each backend's share over 5 s windows in [from, to). */
+function shareSpread(trace: Trace, from: number, to: number): number {
+  let worst = 0;
+  for (let start = from; start + 5 <= to; start += 5) {
+    for (let i = 0; i < trace.shares[0]!.length; i++) {
+      const window = trace.shares.slice(start, start + 5).map((s) => s[i]!);
+      worst = Math.max(worst, Math.max(...window) - Math.min(...window));
+    }
+  }
+  return worst;
+}
+
+describe('scenario: slow backend (×5 for 60 s, then healed)', () => {
+  const trace = simulate({ seconds: 130, rate: RATE, condition: (i, t) => (faulty(i, t) ? { ...HEALTHY, serviceMs: 50 } : HEALTHY) });
+
+  it('takes its share under half its fair share within 5 s', () => {
+    const t = firstSecond(trace, FAULT, (s) => trace.shares[s]![2]! < 0.1);
+    expect(t).toBeDefined();
+    expect(t! - FAULT).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps it there while slow, with the healthy four under capacity', () => {
+    for (let t = FAULT + 10; t < HEAL; t++) {
+      expect(trace.shares[t]![2]).toBeLessThan(0.02);
+      for (const i of [0, 1, 3, 4]) expect(trace.steps[t]![i]!.utilisation).toBeLessThan(1);
+    }
+  });
+
+  it('gives it back its fair share within 30 s of healing', () => {
+    const t = firstSecond(trace, HEAL, (s) => trace.shares[s]![2]! >= 0.16);
+    expect(t).toBeDefined();
+    expect(t! - HEAL).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('scenario: error backend (30% UNAVAILABLE for 60 s, then healed)', () => {
+  const trace = simulate({ seconds: 130, rate: RATE, condition: (i, t) => (faulty(i, t) ? { ...HEALTHY, errorRatio: 0.3 } : HEALTHY) });
+
+  it('ejects it within 5 s and keeps it ejected while failing', () => {
+    const t = firstSecond(trace, FAULT, (s) => trace.states[s]![2] === 'ejected');
+    expect(t! - FAULT).toBeLessThanOrEqual(5);
+    for (let s = t!; s < HEAL; s++) expect(trace.states[s]![2]).toBe('ejected');
+  });
+
+  it('brings it back through slow start after it heals', () => {
+    const back = firstSecond(trace, HEAL, (s) => trace.states[s]![2] === 'slow-start');
+    expect(back).toBeDefined();
+    const fair = firstSecond(trace, back!, (s) => trace.shares[s]![2]! >= 0.16);
+    expect(fair! - HEAL).toBeLessThanOrEqual(30);
+  });
+
+  it('cuts the clients\' error rate to under a quarter of round robin\'s', () => {
+    let errors = 0;
+    let calls = 0;
+    for (let t = FAULT; t < HEAL; t++) {
+      trace.steps[t]!.forEach((st) => {
+        errors += st.rate * st.errorRatio;
+        calls += st.rate;
+      });
+    }
+    const roundRobin = 0.2 * 0.3;
+    expect(errors / calls).toBeLessThan(roundRobin / 4);
+  });
+});
+
+describe('scenario: fail-fast backend (50% of calls fail within 1 ms)', () => {
+  const trace = simulate({ seconds: 100, rate: RATE, condition: (i, t) => (faulty(i, t) ? { ...HEALTHY, failFastRatio: 0.5 } : HEALTHY) });
+
+  it('never attracts traffic: under half its fair share within 5 s, ejected', () => {
+    const t = firstSecond(trace, FAULT, (s) => trace.shares[s]![2]! < 0.1);
+    expect(t! - FAULT).toBeLessThanOrEqual(5);
+    for (let s = FAULT + 5; s < HEAL; s++) expect(trace.shares[s]![2]).toBeLessThan(0.05);
+  });
+});
+
+describe('scenario: flapping backend (×5 slow and healthy every 10 s for 120 s)', () => {
+  const flapping = (i: number, t: number) => i === 2 && t >= FAULT && t < FAULT + 120 && Math.floor((t - FAULT) / 10) % 2 === 0;
+  const trace = simulate({ seconds: 160, rate: RATE, condition: (i, t) => (flapping(i, t) ? { ...HEALTHY, serviceMs: 50 } : HEALTHY) });
+
+  it('changes its weight a bounded number of times per minute', () => {
+    expect(weightChanges(trace, 2, FAULT, FAULT + 60)).toBeLessThanOrEqual(20);
+    expect(weightChanges(trace, 2, FAULT + 60, FAULT + 120)).toBeLessThanOrEqual(20);
+    for (const i of [0, 1, 3, 4]) expect(weightChanges(trace, i, FAULT, FAULT + 120)).toBe(0);
+  });
+
+  it('keeps the clients\' p99 near the healthy backends\' once it has learnt', () => {
+    const p99s = [];
+    for (let t = FAULT + 10; t < FAULT + 120; t++) p99s.push(clientP99(trace, t));
+    expect(median(p99s)).toBeLessThan(100);
+  });
+});
+
+describe('scenario: heterogeneous capacities (1, 1, 2, 4, 4 at 70% load, steady)', () => {
+  const capacity = [4, 4, 8, 16, 16];
+  const total = capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+  const trace = simulate({ seconds: 150, rate: 0.7 * total, condition: (i) => ({ ...HEALTHY, capacity: capacity[i]! }) });
+
+  it('settles without panic and without oscillation once warmed up', () => {
+    for (let t = 30; t < 150; t++) expect(trace.panic[t]).toBe(false);
+    expect(shareSpread(trace, 60, 150)).toBeLessThan(0.08);
+  });
+
+  it('keeps the clients\' p99 close to the unloaded tail', () => {
+    const p99s = [];
+    for (let t = 60; t < 150; t++) p99s.push(clientP99(trace, t));
+    expect(median(p99s)).toBeLessThan(3 * 2 * HEALTHY.serviceMs);
+  });
+});
+
+describe('scenario: mass degradation (three of five ×3 slower, 60% load)', () => {
+  const trace = simulate({ seconds: 100, rate: RATE, condition: (i, t) => (i < 3 && t >= FAULT && t < HEAL ? { ...HEALTHY, serviceMs: 30 } : HEALTHY) });
+
+  it('panics to equal weights rather than overloading the healthy two', () => {
+    const t = firstSecond(trace, FAULT, (s) => trace.panic[s]!);
+    expect(t! - FAULT).toBeLessThanOrEqual(15);
+    for (let s = t! + 1; s < HEAL; s++) expect(new Set(trace.weights[s]).size).toBe(1);
+    let over = 0;
+    for (let s = FAULT; s < HEAL; s++) for (const i of [3, 4]) if (trace.steps[s]![i]!.utilisation > 1.02) over++;
+    expect(over).toBe(0);
+  });
+});
+
+describe('scenario: Prometheus stops answering', () => {
+  const trace = simulate({
+    seconds: 100,
+    rate: RATE,
+    condition: (i, t) => (i === 2 && t >= 10 ? { ...HEALTHY, serviceMs: 50 } : HEALTHY),
+    prometheusDown: (t) => t >= 40,
+  });
+
+  it('holds the weights, then drifts back to equal, and ejects nothing', () => {
+    const held = trace.weights[39]!;
+    for (let t = 40; t < 48; t++) expect(trace.weights[t]).toEqual(held);
+    expect(trace.weights[80]).toEqual([100, 100, 100, 100, 100]);
+    for (const states of trace.states) expect(states).not.toContain('ejected');
+    expect(trace.decisions.some((d) => d.decision.kind === 'stale')).toBe(true);
+    expect(trace.decisions.some((d) => d.decision.kind === 'stale-reset')).toBe(true);
+  });
+});
