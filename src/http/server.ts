@@ -10,6 +10,7 @@ import { ERROR_CODES, WeirError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/log.js';
 import type { LoopReport } from '../control/ports.js';
 import { readJsonBody } from './body.js';
+import { httpMetrics } from './http-metrics.js';
 import type { HttpRoute, ReadyState, ReportFeed } from './ports.js';
 import { ReportHistory, toHistoryPoint } from './report-history.js';
 import { SseStreams } from './sse.js';
@@ -71,6 +72,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown, head = fal
   res.end(head ? undefined : text);
 }
 
+/** The request target as a URL, or undefined when it does not parse. */
+function parseUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://weir.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+function pathnameOf(target: string | undefined): string {
+  return parseUrl(target)?.pathname ?? '';
+}
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
@@ -90,6 +104,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const files = new StaticFiles(opts.staticDir);
   const history = new ReportHistory(opts.historyMs ?? 5 * 60_000);
   const streams = new SseStreams(opts.keepAliveMs ?? 15_000);
+  const metrics = httpMetrics(opts.registry);
+  const builtIn = new Set(['/metrics', '/healthz', '/readyz', '/api/weights', '/api/history', '/api/events']);
+  const routePaths = new Set(routes.map((r) => r.path));
+  /** The route label of a request: a known path, `static` or `other`, so labels stay few. */
+  const routeLabel = (pathname: string): string =>
+    builtIn.has(pathname) || routePaths.has(pathname) ? pathname : files.has(pathname) ? 'static' : 'other';
 
   // The view of the latest report, built once per report and shared by every request.
   let viewOf: { report: LoopReport | undefined; view: WeightsView } = { report: undefined, view: toWeightsView(undefined) };
@@ -111,7 +131,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://weir.invalid');
+    const url = parseUrl(req.url);
+    if (!url) {
+      sendJson(res, 400, { error: 'malformed request target' });
+      return;
+    }
     const path = url.pathname;
 
     const samePath = routes.filter((r) => r.path === path);
@@ -132,8 +156,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       return;
     }
 
-    const isBuiltIn = ['/metrics', '/healthz', '/readyz', '/api/weights', '/api/history', '/api/events'].includes(path);
-    if (!isBuiltIn && !files.has(path)) {
+    if (!builtIn.has(path) && !files.has(path)) {
       sendJson(res, 404, { error: `no such path: ${path}` });
       return;
     }
@@ -175,6 +198,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         const initialEvents: { event: string; data: unknown }[] = [{ event: 'history', data: { points: history.points() } }];
         if (view.at !== null) initialEvents.push({ event: 'weights', data: view });
         streams.open(req, res, initialEvents);
+        metrics.streams(streams.size);
+        res.once('close', () => metrics.streams(streams.size));
         return;
       }
     }
@@ -196,6 +221,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   }
 
   const server = createServer((req, res) => {
+    res.once('finish', () => metrics.request(routeLabel(pathnameOf(req.url)), res.statusCode));
     // A client that goes away mid-request must not take the process with it.
     req.on('error', (err) => log.debug({ err }, 'request stream error'));
     res.on('error', (err) => log.debug({ err }, 'response stream error'));

@@ -83,6 +83,11 @@ describe('HTTP server', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(registry.contentType);
     expect(await res.text()).toContain('weir_test_total 3');
+    await fetch(`${server.url}/nope`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('weir_http_requests_total{route="/metrics",code="200"} 1');
+    expect(text).toContain('weir_http_requests_total{route="other",code="404"} 1');
+    expect(text).toContain('weir_http_event_streams 0');
   });
 
   test('/api/weights is empty before the first report, then shows the latest', async () => {
