@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Behaviour {
   /** Requests per second. */
@@ -31,11 +31,22 @@ export interface PromExporter {
   close(): Promise<void>;
 }
 
+/**
+ * Also export Istio's standard server-side metrics for the same synthetic requests, as a
+ * sidecar of this pod would (`reporter="destination"`). With `grpc`, failures are gRPC
+ * UNAVAILABLE carried in HTTP 200 (`grpc_response_status="14"`), else HTTP 503.
+ */
+export interface IstioOptions {
+  readonly namespace: string;
+  readonly service: string;
+  readonly grpc?: boolean;
+}
+
 /** Buckets in seconds: the quantile estimate lies within the bucket of the true latency. */
 export const EXPORTER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Start an exporter on `host` (a loopback address, default 127.0.0.1), port 0. */
-export async function startPromExporter(initial: Behaviour, host = '127.0.0.1'): Promise<PromExporter> {
+export async function startPromExporter(initial: Behaviour, host = '127.0.0.1', istio?: IstioOptions): Promise<PromExporter> {
   const registry = new Registry();
   const histogram = new Histogram({
     name: 'http_server_request_duration_seconds',
@@ -47,6 +58,19 @@ export async function startPromExporter(initial: Behaviour, host = '127.0.0.1'):
   // Only the 200 series exists until the first error: like a real prom-client server,
   // which is what the default profile's error ratio must cope with.
   histogram.zero({ http_response_status_code: '200' });
+  const istioLabels = ['reporter', 'destination_service_namespace', 'destination_service_name', 'response_code', 'grpc_response_status'];
+  const istioRequests = istio
+    ? new Counter({ name: 'istio_requests_total', help: 'Synthetic Istio requests.', labelNames: istioLabels, registers: [registry] })
+    : undefined;
+  const istioDuration = istio
+    ? new Histogram({
+        name: 'istio_request_duration_milliseconds',
+        help: 'Synthetic Istio durations.',
+        labelNames: istioLabels,
+        buckets: EXPORTER_BUCKETS.map((b) => b * 1000),
+        registers: [registry],
+      })
+    : undefined;
   const gauges = new Map<string, Gauge>();
   let behaviour = { ...initial };
   let scrapes = 0;
@@ -66,6 +90,17 @@ export async function startPromExporter(initial: Behaviour, host = '127.0.0.1'):
       const error = Math.floor((count + 1) * behaviour.errorRatio) > Math.floor(count * behaviour.errorRatio);
       count++;
       histogram.observe({ http_response_status_code: error ? '503' : '200' }, behaviour.latencyMs / 1000);
+      if (istio && istioRequests && istioDuration) {
+        const labels = {
+          reporter: 'destination',
+          destination_service_namespace: istio.namespace,
+          destination_service_name: istio.service,
+          response_code: error && !istio.grpc ? '503' : '200',
+          grpc_response_status: istio.grpc ? (error ? '14' : '0') : '',
+        };
+        istioRequests.inc(labels);
+        istioDuration.observe(labels, behaviour.latencyMs);
+      }
     }
   }, 100);
   timer.unref();

@@ -85,8 +85,8 @@ async function fetchUntil(source: PrometheusMetricsSource, t: Topology, ok: (s: 
 }
 
 beforeAll(async () => {
-  const web1 = await startPromExporter({ rps: 40, latencyMs: 20, errorRatio: 0 }, '127.0.0.1');
-  const web2 = await startPromExporter({ rps: 40, latencyMs: 200, errorRatio: 0.3 }, '127.0.0.2');
+  const web1 = await startPromExporter({ rps: 40, latencyMs: 20, errorRatio: 0 }, '127.0.0.1', { namespace: 'shop', service: 'web', grpc: true });
+  const web2 = await startPromExporter({ rps: 40, latencyMs: 200, errorRatio: 0.3 }, '127.0.0.2', { namespace: 'shop', service: 'web', grpc: true });
   const api1 = await startPromExporter({ rps: 40, latencyMs: 50, errorRatio: 0 }, '127.0.0.3');
   web1.gauge('checkout_success_ratio', 0.99);
   web2.gauge('checkout_success_ratio', 0.7);
@@ -163,6 +163,28 @@ describe('PrometheusMetricsSource with a real Prometheus', () => {
     expect(sample(samples, 'shop/web', '127.0.0.1')?.custom).toEqual({ 'checkout-success': 0.99 });
     expect(sample(samples, 'shop/web', '127.0.0.2')?.custom).toEqual({ 'checkout-success': 0.7 });
     expect(sample(samples, 'shop/web', '127.0.0.1')?.requestRate).toBeGreaterThan(20);
+  });
+
+  it('reads Istio standard metrics with the istio profile, gRPC failures in HTTP 200 included', async () => {
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s' });
+    const t = topology(service('web', 'istio'));
+    const samples = await fetchUntil(source, t, (s) =>
+      ['127.0.0.1', '127.0.0.2'].every((a) => sample(s, 'shop/web', a)?.errorRatio !== undefined && sample(s, 'shop/web', a)?.latencyMs !== undefined),
+    );
+    const web1 = sample(samples, 'shop/web', '127.0.0.1')!;
+    const web2 = sample(samples, 'shop/web', '127.0.0.2')!;
+    // Milliseconds already: the same buckets as the seconds histogram, times 1000.
+    expect(web1.latencyMs).toBeGreaterThan(10);
+    expect(web1.latencyMs).toBeLessThanOrEqual(25);
+    expect(web2.latencyMs).toBeGreaterThan(100);
+    expect(web2.latencyMs).toBeLessThanOrEqual(250);
+    expect(web1.errorRatio).toBe(0);
+    expect(web2.errorRatio).toBeGreaterThan(0.22);
+    expect(web2.errorRatio).toBeLessThan(0.38);
+    expect(web2.requestRate).toBeGreaterThan(20);
+    // No cAdvisor here: CPU and memory are no data, not zero.
+    expect(web1.cpu).toBeUndefined();
+    expect(samples.failed.size).toBe(0);
   });
 
   it('runs every built-in and example template as valid PromQL', async () => {
