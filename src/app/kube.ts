@@ -1,13 +1,13 @@
 /**
  * The Kubernetes parts of the composition root: the client configuration, discovery
- * (Services + EndpointSlices), and — once H6's status layer is wired — the
- * EndpointWeights status writer, leader election and the follower's view of the
- * leader's weights.
+ * (Services + EndpointSlices), the EndpointWeights status writer and Events, and, with
+ * --leader-elect, the Lease and the follower's view of the weights the leader published.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { ReportSink } from '../control/ports.js';
 import { startKubeDiscovery, type KubeDiscovery } from '../discovery/kube/index.js';
+import { createStatusWriter, startLeaderElection, watchPublishedWeights } from '../status/index.js';
 import { ERROR_CODES, WeirError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { WeightTable } from '../model/index.js';
@@ -46,8 +46,52 @@ export async function startKube(config: WeirConfig, deps: { log: Logger; registr
     log: deps.log.child({ component: 'kube-discovery' }),
     registry: deps.registry,
   });
+  const status = createStatusWriter({
+    kubeConfig,
+    log: deps.log.child({ component: 'status' }),
+    registry: deps.registry,
+    minIntervalMs: config.statusMinIntervalMs,
+    writesPerSecond: config.statusWritesPerSecond,
+    instance: config.identity,
+  });
+  if (!config.leaderElect) {
+    return {
+      discovery,
+      status,
+      stop: async () => {
+        await status.stop();
+        await discovery.stop();
+      },
+    };
+  }
+  const election = startLeaderElection({
+    kubeConfig,
+    log: deps.log.child({ component: 'leader-election' }),
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    registry: deps.registry,
+  });
+  const followed = watchPublishedWeights({
+    kubeConfig,
+    namespaces: config.namespaces,
+    log: deps.log.child({ component: 'published-weights' }),
+  });
+  let stopped: Promise<void> | undefined;
   return {
     discovery,
-    stop: () => discovery.stop(),
+    status,
+    election,
+    followed,
+    stop: () => {
+      // Release the lease first so another replica takes over at once.
+      stopped ??= (async () => {
+        await election.stop();
+        await status.stop();
+        await followed.stop();
+        await discovery.stop();
+      })();
+      return stopped;
+    },
   };
 }

@@ -143,6 +143,8 @@ export async function startWeir(config: WeirConfig, deps: WeirDeps = {}): Promis
 
     loop.start();
     cleanups.push(() => loop.stop());
+    // Right after the loop stops computing: give up the lease before draining xDS.
+    if (kube?.election) cleanups.push(() => kube!.election!.stop());
     log.info(
       { xds: xds.address, http: server.url, discovery: config.discovery, prometheus: config.prometheusUrl ?? null },
       'weir started',

@@ -45,6 +45,6 @@ export function createLoopMetrics(registry: Registry): LoopMetrics {
       registers,
     }),
     servicesGauge: new Gauge({ name: 'weir_services', help: 'Opted-in services.', registers }),
-    leader: new Gauge({ name: 'weir_leader', help: '1 while this replica computes weights (leader or no election).', registers }),
+    leader: new Gauge({ name: 'weir_loop_computing', help: '1 while this replica computes weights (the leader, or no election); 0 while it follows.', registers }),
   };
 }
