@@ -26,6 +26,9 @@ interface TypeState {
   requested: boolean;
   wildcard: boolean;
   names: Set<string>;
+  /** Names to look at in the next evaluation, unless `full` asks for every name. */
+  dirty: Set<string>;
+  full: boolean;
   /** `names`, sorted; recomputed after a subscription change. */
   sorted: string[] | undefined;
   /** The client left the wildcard: what it held through it must be forgotten once. */
@@ -52,6 +55,8 @@ function newState(): TypeState {
     requested: false,
     wildcard: false,
     names: new Set(),
+    dirty: new Set(),
+    full: true,
     sorted: undefined,
     droppedWildcard: false,
     has: new Map(),
@@ -97,9 +102,16 @@ export class DeltaStream extends AdsStream {
   onCacheChange(change: CacheChange): void {
     if (this.isClosed() || change.kind !== this.kind) return;
     for (const [type, st] of this.states) {
-      if (st.pending && change.diffs.has(type)) {
+      const diff = change.diffs.get(type);
+      if (!diff) continue;
+      if (st.pending) {
         this.deps.convergence.expect(this.deps.id, change.kind, type, change.snapshot.types.get(type)?.version ?? '');
       }
+      if (st.full) continue;
+      // Look only at the names that changed and concern this client.
+      const concerns = (name: string) => st.wildcard || st.names.has(name) || st.has.has(name);
+      for (const name of diff.changed) if (concerns(name)) st.dirty.add(name);
+      for (const name of diff.removed) if (concerns(name)) st.dirty.add(name);
     }
     this.evaluate(new Set(change.diffs.keys()));
   }
@@ -134,13 +146,17 @@ export class DeltaStream extends AdsStream {
     const resources = this.kind ? this.deps.cache.snapshot(this.kind)?.types.get(type)?.resources : undefined;
     for (const requested of req.resource_names_subscribe) {
       if (requested === '*') {
-        if (WILDCARD_TYPES.has(type)) st.wildcard = true;
+        if (WILDCARD_TYPES.has(type) && !st.wildcard) {
+          st.wildcard = true;
+          st.full = true;
+        }
         continue;
       }
       // Keep the snapshot's own string for a known name (shared by every stream).
       const name = resources?.get(requested)?.name ?? requested;
       st.names.add(name);
       st.sorted = undefined;
+      st.dirty.add(name);
       st.reportedMissing.delete(name);
       // Send it even if the client holds it, unless it just told us which version it holds.
       if (!Object.hasOwn(initialVersions, name)) st.has.delete(name);
@@ -186,7 +202,12 @@ export class DeltaStream extends AdsStream {
     const eds = this.states.get(TYPE_URL.ENDPOINT);
     if (!eds) return false;
     let warmed = false;
-    for (const res of plan.resources) if (eds.has.delete(res.name)) warmed = true;
+    for (const res of plan.resources) {
+      if (eds.has.delete(res.name)) {
+        eds.dirty.add(res.name);
+        warmed = true;
+      }
+    }
     return warmed;
   }
 
@@ -226,22 +247,28 @@ function planDelta(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): 
   const consider = (name: string) => {
     const res = resources.get(name);
     if (res) {
-      if (st.has.get(name) !== res.hash) out.push(res);
+      if (st.has.get(name) !== res.hash && (st.wildcard || st.names.has(name))) out.push(res);
     } else if (st.has.has(name) || (st.names.has(name) && !st.reportedMissing.has(name))) {
       // Deleted (the client holds it) or missing (never reported): tell the client it
       // does not exist; the subscription stays and the resource comes when it appears.
       removed.push(name);
     }
   };
-  st.sorted ??= [...st.names].sort();
-  if (st.wildcard) {
-    for (const name of ts?.names ?? []) consider(name);
-    for (const name of st.sorted) if (!resources.has(name)) consider(name);
-    // What a wildcard subscriber holds stays wanted until it is reported removed.
-    for (const name of st.has.keys()) if (!resources.has(name) && !st.names.has(name)) consider(name);
+  if (!st.full) {
+    for (const name of [...st.dirty].sort()) consider(name);
   } else {
-    for (const name of st.sorted) consider(name);
+    st.sorted ??= [...st.names].sort();
+    if (st.wildcard) {
+      for (const name of ts?.names ?? []) consider(name);
+      for (const name of st.sorted) if (!resources.has(name)) consider(name);
+      // What a wildcard subscriber holds stays wanted until it is reported removed.
+      for (const name of st.has.keys()) if (!resources.has(name) && !st.names.has(name)) consider(name);
+    } else {
+      for (const name of st.sorted) consider(name);
+    }
   }
+  st.full = false;
+  st.dirty.clear();
   if (st.droppedWildcard) {
     // Names held only through the wildcard the client left: forget them silently.
     st.droppedWildcard = false;

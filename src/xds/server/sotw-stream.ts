@@ -30,6 +30,14 @@ interface TypeState {
   /** Explicit names, sorted, and as a set. */
   names: string[];
   nameSet: Set<string>;
+  /** The names of the last request, in the client's order (interned). */
+  lastRequest: readonly string[];
+  /**
+   * Subset types (EDS/RDS): the names to look at in the next evaluation — changed in
+   * the cache, newly subscribed, or warming — unless `full` asks for all of them.
+   */
+  dirty: Set<string>;
+  full: boolean;
   /** name → content hash the client was last sent. */
   sent: Map<string, string>;
   /** The latest nonce sent for this type. */
@@ -58,6 +66,9 @@ function newState(): TypeState {
     legacyWildcard: false,
     names: [],
     nameSet: new Set(),
+    lastRequest: [],
+    dirty: new Set(),
+    full: true,
     sent: new Map(),
     nonce: undefined,
     pending: undefined,
@@ -88,6 +99,7 @@ export class SotwStream extends AdsStream {
       // subscribes to is sent in full, whatever version it claims to hold.
       this.abandonPending(type, st);
       st.sent.clear();
+      st.full = true;
       st.answered = false;
     } else if (st.pending) {
       if (req.error_detail) {
@@ -105,9 +117,16 @@ export class SotwStream extends AdsStream {
   onCacheChange(change: CacheChange): void {
     if (this.isClosed() || change.kind !== this.kind) return;
     for (const [type, st] of this.states) {
+      const diff = change.diffs.get(type);
+      if (!diff) continue;
       // A stream waiting for an ACK gets the new version later: it still counts.
-      if (st.pending && change.diffs.has(type)) {
+      if (st.pending) {
         this.deps.convergence.expect(this.deps.id, change.kind, type, change.snapshot.types.get(type)?.version ?? '');
+      }
+      if (!FULL_STATE.has(type) && !st.full) {
+        // Subset types look only at the names that changed (and are subscribed).
+        for (const name of diff.changed) if (st.nameSet.has(name)) st.dirty.add(name);
+        for (const name of diff.removed) if (st.nameSet.has(name)) st.dirty.add(name);
       }
     }
     this.evaluate(new Set(change.diffs.keys()));
@@ -150,9 +169,12 @@ export class SotwStream extends AdsStream {
       // EDS and RDS are never wildcard: no names means nothing.
       names = requested;
     }
-    // Most requests (ACKs) repeat the subscription: recognise that without sorting.
-    if (names.length === st.names.length && names.every((n) => st.nameSet.has(n))) return;
+    // Most requests (ACKs) repeat the subscription, usually in the same order: compare
+    // with the last list first (no hashing of the freshly decoded strings), then as sets.
+    if (sameList(names, st.lastRequest)) return;
     const resources = this.currentResources(type);
+    st.lastRequest = names.map((n) => resources?.get(n)?.name ?? n);
+    if (names.length === st.names.length && names.every((n) => st.nameSet.has(n))) return;
     // Keep the snapshot's own string for a known name: thousands of streams subscribing
     // the same names then share one copy of each.
     const next = [...new Set(names)].map((n) => resources?.get(n)?.name ?? n).sort();
@@ -161,6 +183,7 @@ export class SotwStream extends AdsStream {
       // Forget what an unsubscribed name was sent: a resubscription sends it again.
       if (!keep.has(name) && !FULL_STATE.has(type)) st.sent.delete(name);
     }
+    for (const name of next) if (!st.nameSet.has(name)) st.dirty.add(name);
     st.names = next;
     st.nameSet = keep;
   }
@@ -203,7 +226,10 @@ export class SotwStream extends AdsStream {
     if (!eds) return false;
     let warmed = false;
     for (const res of plan.resources) {
-      if (cds.sent.get(res.name) !== res.hash && eds.sent.delete(res.name)) warmed = true;
+      if (cds.sent.get(res.name) !== res.hash && eds.sent.delete(res.name)) {
+        eds.dirty.add(res.name);
+        warmed = true;
+      }
     }
     return warmed;
   }
@@ -229,6 +255,12 @@ export class SotwStream extends AdsStream {
 }
 
 const NO_RESOURCES: ReadonlyMap<string, EncodedResource> = new Map();
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** LDS/CDS: every subscribed resource that exists, when anything differs from what was sent. */
 function planFull(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): Plan | undefined {
@@ -271,7 +303,10 @@ function planFull(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): P
 function planSubset(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): Plan | undefined {
   const resources = ts?.resources ?? NO_RESOURCES;
   const out: EncodedResource[] = [];
-  for (const name of st.names) {
+  const names = st.full ? st.names : [...st.dirty].filter((n) => st.nameSet.has(n)).sort();
+  st.full = false;
+  st.dirty.clear();
+  for (const name of names) {
     const res = resources.get(name);
     if (!res) {
       // Missing: the subscription is remembered and the resource pushed when it appears.
