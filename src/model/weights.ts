@@ -1,3 +1,4 @@
+import type { EndpointSample } from './samples.js';
 import type { Mode } from './service.js';
 
 /** The largest weight Envoy accepts in a sum (per locality and per priority). */
@@ -6,15 +7,8 @@ export const MAX_WEIGHT_SUM = 4_294_967_295;
 /** What the engine thinks of an endpoint. */
 export type EndpointState = 'healthy' | 'degraded' | 'ejected' | 'slow-start' | 'stale';
 
-/** Smoothed signals of an endpoint, as reported (units as in EndpointSample). */
-export interface SmoothedSignals {
-  readonly latencyMs?: number;
-  readonly errorRatio?: number;
-  readonly requestRate?: number;
-  readonly cpu?: number;
-  readonly memory?: number;
-  readonly custom?: Readonly<Record<string, number>>;
-}
+/** Smoothed signals of an endpoint, as reported: the same fields and units as a raw sample. */
+export type SmoothedSignals = EndpointSample;
 
 /** One endpoint's outcome of a tick. */
 export interface EndpointWeight {
