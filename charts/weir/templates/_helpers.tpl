@@ -60,6 +60,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{- define "weir.leaseName" -}}
+{{- default (include "weir.fullname" .) .Values.leaderElection.leaseName }}
+{{- end }}
+
 {{- define "weir.leaseNamespace" -}}
 {{- default .Release.Namespace .Values.leaderElection.leaseNamespace }}
 {{- end }}
@@ -91,7 +95,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- if $v.leaderElection.enabled }}
 {{- $args = append $args "--leader-elect=true" }}
-{{- $args = append $args (printf "--lease-name=%s" $v.leaderElection.leaseName) }}
+{{- $args = append $args (printf "--lease-name=%s" (include "weir.leaseName" .)) }}
 {{- /* Kubernetes expands $(POD_NAMESPACE) from the downward-API variable. */}}
 {{- $args = append $args (printf "--lease-namespace=%s" (default "$(POD_NAMESPACE)" $v.leaderElection.leaseNamespace)) }}
 {{- end }}

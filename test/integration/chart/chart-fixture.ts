@@ -2,15 +2,12 @@
  * Shared by the chart tests: render charts/weir with the test renderer and look up
  * what came out.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureRenderer } from '../../support/helm-render/build.js';
 import { renderChart, type RenderedChart, type RenderOptions } from '../../support/helm-render/helm-render.js';
-import { ManifestValidator, objectName } from '../../support/helm-render/kube-validate.js';
-import { parseAllDocuments } from 'yaml';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CHART_DIR = join(REPO_ROOT, 'charts/weir');
+import { CHART_DIR } from './paths.js';
+
+export { CHART_DIR, REPO_ROOT } from './paths.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -54,21 +51,6 @@ export function at(obj: unknown, path: string): unknown {
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
-}
-
-/** The CRD objects the chart ships in crds/. */
-export function crdObjects(chart: RenderedChart): Obj[] {
-  return chart.crds.flatMap((c) => parseAllDocuments(c.text).map((d) => d.toJS() as Obj)).filter((o) => o !== null);
-}
-
-/**
- * Every problem of every object of a render (CRDs included), each prefixed with the
- * object it belongs to; [] when all are valid.
- */
-export function problems(chart: RenderedChart): string[] {
-  const crds = crdObjects(chart);
-  const validator = new ManifestValidator(crds);
-  return [...crds, ...objects(chart)].flatMap((o) => validator.validate(o).map((p) => `${objectName(o)}: ${p}`));
 }
 
 /** The container args of the weir Deployment. */

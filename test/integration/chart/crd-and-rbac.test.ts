@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { RenderedChart } from '../../support/helm-render/helm-render.js';
 import { ManifestValidator } from '../../support/helm-render/kube-validate.js';
-import { at, BUILD_TIMEOUT_MS, CHART_DIR, crdObjects, ofKind, prepareRenderer, render, REPO_ROOT, single, type Obj } from './chart-fixture.js';
+import { at, BUILD_TIMEOUT_MS, CHART_DIR, ofKind, prepareRenderer, render, REPO_ROOT, single, type Obj } from './chart-fixture.js';
+import { crdObjects } from './chart-validation.js';
 
 const readYamlObjects = async (path: string): Promise<Obj[]> =>
   parseAllDocuments(await readFile(path, 'utf8'))

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RenderedChart } from '../../support/helm-render/helm-render.js';
-import { at, BUILD_TIMEOUT_MS, containerArgs, objects, ofKind, problems, render, single, type Obj } from './chart-fixture.js';
+import { at, BUILD_TIMEOUT_MS, containerArgs, objects, ofKind, render, single, type Obj } from './chart-fixture.js';
+import { problems } from './chart-validation.js';
 
 describe('charts/weir with default values', () => {
   let chart: RenderedChart;
@@ -65,7 +66,7 @@ describe('charts/weir with default values', () => {
       '--http-address=0.0.0.0:9090',
       '--interval=1s',
       '--leader-elect=true',
-      '--lease-name=weir-leader',
+      '--lease-name=weir',
       '--lease-namespace=$(POD_NAMESPACE)',
       '--log-level=info',
     ]);
@@ -90,7 +91,7 @@ describe('charts/weir with default values', () => {
     expect(at(lease, 'metadata.namespace')).toBe('weir-system');
     expect(at(lease, 'rules')).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['weir-leader'], verbs: ['get', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['weir'], verbs: ['get', 'update'] },
     ]);
     // No rule anywhere grants secrets, pods or wildcards.
     const all = JSON.stringify(ofKind(chart, 'ClusterRole').concat(ofKind(chart, 'Role')));

@@ -6,7 +6,8 @@ import { isEnabled, KNOWN_ANNOTATIONS, parseAnnotations } from '../../../src/dis
 import { parseProfiles } from '../../../src/signals/profiles.js';
 import type { RenderedChart } from '../../support/helm-render/helm-render.js';
 import { ManifestValidator, objectName } from '../../support/helm-render/kube-validate.js';
-import { at, BUILD_TIMEOUT_MS, containerArgs, crdObjects, ofKind, prepareRenderer, problems, render, REPO_ROOT, type Obj } from './chart-fixture.js';
+import { at, BUILD_TIMEOUT_MS, containerArgs, ofKind, prepareRenderer, render, REPO_ROOT, type Obj } from './chart-fixture.js';
+import { crdObjects, problems } from './chart-validation.js';
 
 const EXAMPLES = join(REPO_ROOT, 'deploy/examples');
 

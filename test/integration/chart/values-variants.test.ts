@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { parseProfiles } from '../../../src/signals/profiles.js';
 import { HelmRenderError } from '../../support/helm-render/helm-render.js';
-import { at, BUILD_TIMEOUT_MS, containerArgs, ofKind, prepareRenderer, problems, render, REPO_ROOT, single, type Obj } from './chart-fixture.js';
+import { at, BUILD_TIMEOUT_MS, containerArgs, ofKind, prepareRenderer, render, REPO_ROOT, single, type Obj } from './chart-fixture.js';
+import { problems } from './chart-validation.js';
 
 const names = (list: Obj[]): string[] => list.map((o) => `${String(at(o, 'metadata.namespace'))}/${String(at(o, 'metadata.name'))}`).sort();
 const podSpec = (chart: Awaited<ReturnType<typeof render>>): Obj => at(single(chart, 'Deployment'), 'spec.template.spec') as Obj;
