@@ -48,34 +48,49 @@ export function toHistoryPoint(view: WeightsView): HistoryPoint | null {
   return { at: view.at, services };
 }
 
+function entriesOf(point: HistoryPoint): number {
+  let n = 0;
+  for (const endpoints of Object.values(point.services)) n += Object.keys(endpoints).length;
+  return n;
+}
+
 /**
- * Keeps the points of the last `windowMs` (relative to the newest point), and at most
- * `maxPoints` of them, oldest first. Points older than the newest are ignored, so the
+ * Keeps the points of the last `windowMs` (relative to the newest point), oldest first,
+ * within two bounds whatever the tick interval and the cluster's size: at most
+ * `maxPoints` points, and at most `maxEntries` endpoint entries over all points (so a
+ * cluster of 10,000 endpoints keeps 20 points, not 300: the history is sent whole to
+ * each dashboard that connects). Points older than the newest are ignored, so the
  * history is always in time order.
  */
 export class ReportHistory {
-  private readonly buffer: HistoryPoint[] = [];
+  private readonly buffer: { point: HistoryPoint; entries: number }[] = [];
+  private entries = 0;
 
   constructor(
     /** How far back to keep points, ms. */
     private readonly windowMs: number,
-    /** A hard bound on memory whatever the tick interval. */
     private readonly maxPoints = 3_600,
+    private readonly maxEntries = 200_000,
   ) {}
 
   add(point: HistoryPoint): void {
     const newest = this.buffer[this.buffer.length - 1];
-    if (newest && point.at < newest.at) return;
-    this.buffer.push(point);
+    if (newest && point.at < newest.point.at) return;
+    const entries = entriesOf(point);
+    this.buffer.push({ point, entries });
+    this.entries += entries;
     const cutoff = point.at - this.windowMs;
-    let drop = 0;
-    while (drop < this.buffer.length && this.buffer[drop]!.at < cutoff) drop++;
-    drop = Math.max(drop, this.buffer.length - this.maxPoints);
-    if (drop > 0) this.buffer.splice(0, drop);
+    // The newest point is always kept, even alone over the entry bound.
+    while (
+      this.buffer.length > 1 &&
+      (this.buffer[0]!.point.at < cutoff || this.buffer.length > this.maxPoints || this.entries > this.maxEntries)
+    ) {
+      this.entries -= this.buffer.shift()!.entries;
+    }
   }
 
   /** The kept points, oldest first (a copy). */
   points(): HistoryPoint[] {
-    return [...this.buffer];
+    return this.buffer.map((b) => b.point);
   }
 }

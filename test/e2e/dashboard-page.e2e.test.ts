@@ -81,6 +81,14 @@ describe('dashboard page (synthetic loop)', () => {
     ]);
   });
 
+  test('the filter hides the services that do not match', async () => {
+    await page.fill('#filter', 'shop/');
+    await expect.poll(() => page.locator('section.card[data-service="demo/echo"]').isVisible()).toBe(false);
+    expect(await page.locator('section.card[data-service="shop/cart"]').isVisible()).toBe(true);
+    await page.fill('#filter', '');
+    await expect.poll(() => page.locator('section.card[data-service="demo/echo"]').isVisible()).toBe(true);
+  });
+
   test('draws the charts from the history at once, as SVG paths', async () => {
     const echo = page.locator('section.card[data-service="demo/echo"]');
     await echo.locator('[data-chart="share"] svg path.band').first().waitFor();

@@ -17,6 +17,7 @@ const state = {
   points: [],
   windowMs: 120_000,
   demo: null,
+  filter: '',
   cards: new Map(),
   colors: new Map(),
 };
@@ -284,6 +285,7 @@ function render({ charts }) {
   const view = state.view;
   const now = view?.at ?? Date.now();
   $('empty').hidden = Boolean(view && view.services.length > 0);
+  $('filter').hidden = !view || view.services.length < 2;
   if (view?.at) $('tick').textContent = `last tick ${new Date(view.at).toLocaleTimeString()}`;
   document.body.classList.toggle('is-demo', Boolean(state.demo));
   const main = $('services');
@@ -296,6 +298,9 @@ function render({ charts }) {
       state.cards.set(service.id, card);
     }
     main.append(card.root);
+    // Hidden cards are not drawn: a large cluster's page stays responsive when filtered.
+    card.root.hidden = state.filter !== '' && !service.id.toLowerCase().includes(state.filter);
+    if (card.root.hidden) continue;
     updateCard(card, service, now);
     if (charts) drawCharts(card, service);
   }
@@ -380,6 +385,10 @@ for (const b of document.querySelectorAll('[data-window]')) {
     render({ charts: true });
   });
 }
+$('filter').addEventListener('input', (e) => {
+  state.filter = e.target.value.trim().toLowerCase();
+  render({ charts: true });
+});
 let resizeTimer;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);

@@ -29,6 +29,16 @@ describe('ReportHistory', () => {
     expect(ats).toHaveLength(11);
   });
 
+  test('keeps at most maxEntries endpoint entries over all points, but always the newest point', () => {
+    const h = new ReportHistory(1e9, 1_000, 3);
+    for (const at of [1, 2, 3, 4, 5]) h.add(point(at));
+    expect(h.points().map((p) => p.at)).toEqual([3, 4, 5]);
+    const tiny = new ReportHistory(1e9, 1_000, 0);
+    tiny.add(point(1));
+    tiny.add(point(2));
+    expect(tiny.points().map((p) => p.at)).toEqual([2]);
+  });
+
   test('keeps at most maxPoints and ignores points older than the newest', () => {
     const h = new ReportHistory(1e9, 3);
     for (const at of [1, 2, 3, 4, 5]) h.add(point(at));
