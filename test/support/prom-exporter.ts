@@ -23,6 +23,8 @@ export interface PromExporter {
   readonly address: string;
   readonly host: string;
   readonly port: number;
+  /** The exporter's registry, for tests that need metrics of their own. */
+  readonly registry: Registry;
   /** How many times /metrics was read. */
   scrapes(): number;
   set(behaviour: Partial<Behaviour>): void;
@@ -123,6 +125,7 @@ export async function startPromExporter(initial: Behaviour, host = '127.0.0.1', 
   const port = (server.address() as AddressInfo).port;
   return {
     address: `${host}:${port}`,
+    registry,
     host,
     port,
     scrapes: () => scrapes,

@@ -3,7 +3,8 @@
  * local exporters every second whose latency and error ratio the test sets. Prometheus
  * is started once for the file; the test waits for data, not for /-/ready.
  */
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type PrometheusProcess } from '../../../src/demo/prometheus-process.js';
 import { DEFAULT_POLICY, type EndpointSample, type Samples, type Service, type Topology } from '../../../src/model/index.js';
@@ -16,6 +17,7 @@ import {
   type PrometheusClient,
   type Profiles,
 } from '../../../src/signals/index.js';
+import { BUILTIN_PROFILE_SOURCES } from '../../../src/signals/profiles-builtin.js';
 import { renderTemplate } from '../../../src/signals/promql-template.js';
 import { startPromExporter, type PromExporter } from '../../support/prom-exporter.js';
 import { startQueryProxy, type QueryProxy } from './query-proxy.js';
@@ -43,6 +45,8 @@ let proxy: QueryProxy;
 let client: PrometheusClient;
 let pods: Pod[] = [];
 let profiles: Profiles;
+let cluster: PromExporter;
+let cpuTimer: NodeJS.Timeout | undefined;
 
 function service(name: string, profile: string, withPods = true): Service {
   return {
@@ -90,6 +94,42 @@ beforeAll(async () => {
   const api1 = await startPromExporter({ rps: 40, latencyMs: 50, errorRatio: 0 }, '127.0.0.3');
   web1.gauge('checkout_success_ratio', 0.99);
   web2.gauge('checkout_success_ratio', 0.7);
+  // cAdvisor and kube-state-metrics, as one more target without target labels: their
+  // own namespace/pod/container labels stay on the series.
+  cluster = await startPromExporter({ rps: 0, latencyMs: 1, errorRatio: 0 }, '127.0.0.4');
+  const cpu = new Counter({
+    name: 'container_cpu_usage_seconds_total',
+    help: 'cAdvisor CPU.',
+    labelNames: ['namespace', 'pod', 'container'],
+    registers: [cluster.registry],
+  });
+  const memory = new Gauge({
+    name: 'container_memory_working_set_bytes',
+    help: 'cAdvisor memory.',
+    labelNames: ['namespace', 'pod', 'container'],
+    registers: [cluster.registry],
+  });
+  const limits = new Gauge({
+    name: 'kube_pod_container_resource_limits',
+    help: 'kube-state-metrics limits.',
+    labelNames: ['namespace', 'pod', 'container', 'resource', 'unit'],
+    registers: [cluster.registry],
+  });
+  // web-1: app uses 0.5 of 2 cores and 256 MiB of 1 GiB; its sidecar has no limit and
+  // the pause container ("POD") is not a container: neither may count.
+  limits.set({ namespace: 'shop', pod: 'web-1', container: 'app', resource: 'cpu', unit: 'core' }, 2);
+  limits.set({ namespace: 'shop', pod: 'web-1', container: 'app', resource: 'memory', unit: 'byte' }, 1024 * 1024 * 1024);
+  memory.set({ namespace: 'shop', pod: 'web-1', container: 'app' }, 256 * 1024 * 1024);
+  memory.set({ namespace: 'shop', pod: 'web-1', container: 'sidecar' }, 900 * 1024 * 1024);
+  memory.set({ namespace: 'shop', pod: 'web-1', container: 'POD' }, 900 * 1024 * 1024);
+  let last = performance.now();
+  cpuTimer = setInterval(() => {
+    const now = performance.now();
+    const seconds = (now - last) / 1000;
+    last = now;
+    cpu.inc({ namespace: 'shop', pod: 'web-1', container: 'app' }, 0.5 * seconds);
+    cpu.inc({ namespace: 'shop', pod: 'web-1', container: 'sidecar' }, 3 * seconds);
+  }, 100);
   pods = [
     { name: 'web-1', service: 'web', exporter: web1 },
     { name: 'web-2', service: 'web', exporter: web2 },
@@ -97,11 +137,17 @@ beforeAll(async () => {
   ];
   prometheus = await startPrometheus({
     scrapeIntervalMs: 1000,
-    scrapeTargets: pods.map((p) => ({ address: p.exporter.address, labels: { namespace: 'shop', service: p.service, pod: p.name } })),
+    scrapeTargets: [
+      ...pods.map((p) => ({ address: p.exporter.address, labels: { namespace: 'shop', service: p.service, pod: p.name } })),
+      { address: cluster.address },
+    ],
   });
   proxy = await startQueryProxy(prometheus.url);
   client = createPrometheusClient({ url: proxy.url, timeoutMs: 1_000 });
-  const v = parseProfiles(BIZ, 'biz.yaml');
+  // The built-in cadvisor profile with a 5 s CPU window: its 1 min window would need a
+  // minute of data before rate() stops under-counting.
+  const fast = { ...BUILTIN_PROFILE_SOURCES.cadvisor, cpu: { ...(BUILTIN_PROFILE_SOURCES.cadvisor!.cpu as object), window: '5s' } };
+  const v = parseProfiles(`${BIZ}\n${stringify({ 'cadvisor-fast': fast }).replace(/^/gm, '  ')}`, 'biz.yaml');
   if (!v.valid) throw new Error(v.errors.join('\n'));
   profiles = v.result;
   // Data, not readiness: every series (web-2's 503 series included) has filled a 5 s
@@ -110,6 +156,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  clearInterval(cpuTimer);
+  await cluster?.close();
   client?.close();
   await proxy?.close();
   await prometheus?.stop();
@@ -182,9 +230,25 @@ describe('PrometheusMetricsSource with a real Prometheus', () => {
     expect(web2.errorRatio).toBeGreaterThan(0.22);
     expect(web2.errorRatio).toBeLessThan(0.38);
     expect(web2.requestRate).toBeGreaterThan(20);
-    // No cAdvisor here: CPU and memory are no data, not zero.
-    expect(web1.cpu).toBeUndefined();
+    // CPU and memory come from cAdvisor (joined on namespace and pod, not Istio's labels);
+    // web-2 has no limits: no data, not zero.
+    expect(web1.memory).toBeCloseTo(0.25, 5);
+    expect(web1.cpu).toBeGreaterThan(0);
+    expect(web2.cpu).toBeUndefined();
+    expect(web2.memory).toBeUndefined();
     expect(samples.failed.size).toBe(0);
+  });
+
+  it('reads CPU and memory of the pod limits from cAdvisor and kube-state-metrics', async () => {
+    const source = new PrometheusMetricsSource({ client, profiles, window: '5s' });
+    const t = topology(service('web', 'cadvisor-fast'));
+    const samples = await fetchUntil(source, t, (s) => sample(s, 'shop/web', '127.0.0.1')?.cpu !== undefined);
+    const web1 = sample(samples, 'shop/web', '127.0.0.1')!;
+    expect(web1.memory).toBeCloseTo(0.25, 5);
+    expect(web1.cpu).toBeGreaterThan(0.2);
+    expect(web1.cpu).toBeLessThan(0.3);
+    // web-2 has no limits: no data, not 0.
+    expect(sample(samples, 'shop/web', '127.0.0.2')).toBeUndefined();
   });
 
   it('runs every built-in and example template as valid PromQL', async () => {
