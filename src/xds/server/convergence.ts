@@ -14,6 +14,8 @@ interface Round {
   readonly waiting: Set<number>;
   /** True once the fan-out of the flush is done: from then on an empty set completes it. */
   sealed: boolean;
+  /** Whether any stream was sent the version: a round nobody took part in is not observed. */
+  joined: boolean;
 }
 
 export class ConvergenceTracker {
@@ -27,13 +29,16 @@ export class ConvergenceTracker {
 
   /** The cache bumped `type` of `kind` to `version` at `at` (performance.now ms). */
   bump(kind: ClientKind, type: TypeUrl, version: string, at: number): void {
-    this.rounds.set(key(kind, type), { type, version, at, waiting: new Set(), sealed: false });
+    this.rounds.set(key(kind, type), { type, version, at, waiting: new Set(), sealed: false, joined: false });
   }
 
   /** Stream `id` was sent `version` (or will be, once its pending response is ACKed). */
   expect(id: number, kind: ClientKind, type: TypeUrl, version: string): void {
     const round = this.rounds.get(key(kind, type));
-    if (round?.version === version) round.waiting.add(id);
+    if (round?.version === version) {
+      round.waiting.add(id);
+      round.joined = true;
+    }
   }
 
   /** Stream `id` now holds `version` (it ACKed it), or gave up on it (NACK, close). */
@@ -66,7 +71,7 @@ export class ConvergenceTracker {
   private complete(k: string, round: Round): void {
     if (!round.sealed || round.waiting.size > 0) return;
     this.rounds.delete(k);
-    this.observe(round.type, (performance.now() - round.at) / 1000);
+    if (round.joined) this.observe(round.type, (performance.now() - round.at) / 1000);
   }
 }
 
