@@ -273,7 +273,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       // changed annotation), except for ejections and panic, which act at once by design.
       if (!w.isNew && !(wasPanic && !panic)) {
         effective = Math.min(effective, w.effective * maxIncrease(policy, fraction));
-        effective = Math.max(effective, w.effective * maxCut(policy, fraction));
+        // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
+        effective = Math.max(effective, w.effective * maxCut(policy, 1));
       }
     }
     w.effective = effective;

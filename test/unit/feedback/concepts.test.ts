@@ -5,6 +5,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
+import { PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import { policy } from './fixtures.js';
 
@@ -147,11 +148,11 @@ describe('panic', () => {
   });
   it('ends a panic kept only by slowness after the maximum, and cools down before the next', () => {
     const inPanic = { panic: true, panicSince: 0, cooldownUntil: 0, overSince: 0 };
-    const out = decidePanic(inPanic, count(3), p, 31_000);
+    const out = decidePanic(inPanic, count(3), p, PANIC_MAX_MS + 1000);
     expect(out.change).toBe('exit');
-    expect(decidePanic(decidePanic(out, count(3), p, 32_000), count(3), p, 40_000).panic).toBe(false);
-    expect(decidePanic(out, count(3, 3), p, 32_000).panic).toBe(true);
-    expect(decidePanic(inPanic, count(3, 3), p, 31_000).panic).toBe(true);
+    expect(decidePanic(decidePanic(out, count(3), p, PANIC_MAX_MS + 2000), count(3), p, PANIC_MAX_MS + 10_000).panic).toBe(false);
+    expect(decidePanic(out, count(3, 3), p, PANIC_MAX_MS + 2000).panic).toBe(true);
+    expect(decidePanic(inPanic, count(3, 3), p, PANIC_MAX_MS + 1000).panic).toBe(true);
   });
   it('never panics a single endpoint', () => {
     expect(decidePanic(calm, count(1, 1, 1), p, 0).panic).toBe(false);

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { INITIAL_ENGINE_STATE, runEngine } from '../../../src/feedback/index.js';
+import { addresses, Driver, endpoint, NO_CUSTOM, samples, service, sid, topology, uniform } from './fixtures.js';
+
+const ADDRS = addresses(5);
+const healthy = { latencyMs: 30, errorRatio: 0, requestRate: 100 };
+
+/** Five endpoints, one of them (10.0.0.3) with `bad`, ticked every second from t = 1 s. */
+function run(bad: Record<string, number>, seconds: number, opts: Parameters<typeof service>[2] = {}) {
+  const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)), opts)));
+  for (let t = 1; t <= seconds; t++) {
+    const s = uniform(ADDRS, healthy);
+    s['10.0.0.3'] = { ...healthy, ...bad };
+    d.tick(t * 1000, samples(t * 1000, { api: s }));
+  }
+  return d;
+}
+
+describe('runEngine', () => {
+  it('serves equal weights for an empty state and no samples', () => {
+    const out = runEngine({ topology: topology(service('api', ADDRS.map((a) => endpoint(a)))), samples: undefined, state: INITIAL_ENGINE_STATE, now: 1000, customSignals: NO_CUSTOM });
+    expect([...out.table.get(sid('api'))!.values()]).toEqual([100, 100, 100, 100, 100]);
+    expect(out.services.get(sid('api'))!.metricsAvailable).toBe(false);
+    expect(out.decisions).toEqual([]);
+  });
+
+  it('cuts a 5× slower endpoint and explains why', () => {
+    const d = run({ latencyMs: 150 }, 3);
+    expect(d.weight('api', '10.0.0.3')).toBeLessThan(50);
+    const report = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === '10.0.0.3')!;
+    expect(report.reason).toMatch(/latency 1\d\dms is [\d.]+× the reference 30ms/);
+    expect(report.state).toBe('degraded');
+    for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.4', '10.0.0.5']) expect(d.weight('api', a)).toBe(100);
+  });
+
+  it('ejects an endpoint over the error threshold at the minimum weight', () => {
+    const d = run({ errorRatio: 0.3 }, 3);
+    expect(d.weight('api', '10.0.0.3')).toBe(1);
+    expect(d.endpointState('api', '10.0.0.3')).toBe('ejected');
+  });
+
+  it('serves equal weights in shadow mode while reporting the computed ones', () => {
+    const d = run({ latencyMs: 150 }, 3, { mode: 'shadow' });
+    expect(d.weight('api', '10.0.0.3')).toBeLessThan(50);
+    expect([...d.last!.table.get(sid('api'))!.values()]).toEqual([100, 100, 100, 100, 100]);
+    expect(d.last!.services.get(sid('api'))!.endpoints.every((e) => e.served === 100)).toBe(true);
+  });
+
+  it('ramps a new endpoint of a known service up through slow start', () => {
+    const d = run({}, 3, { slowStartMs: 10_000 });
+    const six = [...ADDRS, '10.0.0.6'];
+    d.topo = topology(service('api', six.map((a) => endpoint(a)), { slowStartMs: 10_000 }));
+    const out = d.tick(4000, samples(4000, { api: uniform(six, healthy) }));
+    expect(out.decisions.some((x) => x.kind === 'slow-start' && x.endpoint === '10.0.0.6')).toBe(true);
+    expect(d.weight('api', '10.0.0.6')).toBeLessThanOrEqual(5);
+    expect(d.endpointState('api', '10.0.0.6')).toBe('slow-start');
+    for (let t = 5; t <= 20; t++) d.tick(t * 1000, samples(t * 1000, { api: uniform(six, healthy) }));
+    expect(d.weight('api', '10.0.0.6')).toBe(100);
+  });
+
+  it('leaves endpoints that are not ready out of the table', () => {
+    const eps = ADDRS.map((a, i) => endpoint(a, { ready: i !== 4 }));
+    const d = new Driver(topology(service('api', eps)));
+    const out = d.tick(1000, samples(1000, { api: uniform(ADDRS, healthy) }));
+    expect([...out.table.get(sid('api'))!.keys()]).toEqual(ADDRS.slice(0, 4));
+  });
+
+  it('holds weights when the fetch fails, then drifts back to equal and says so', () => {
+    const d = run({ latencyMs: 150 }, 10);
+    const cut = d.weight('api', '10.0.0.3');
+    expect(cut).toBeLessThan(50);
+    const kinds: string[] = [];
+    for (let t = 11; t <= 18; t++) kinds.push(...d.tick(t * 1000, samples(t * 1000, {}, ['api'])).decisions.map((x) => x.kind));
+    expect(d.weight('api', '10.0.0.3')).toBe(cut);
+    expect(d.endpointState('api', '10.0.0.3')).toBe('stale');
+    expect(kinds).toContain('stale');
+    for (let t = 19; t <= 40; t++) kinds.push(...d.tick(t * 1000, undefined).decisions.map((x) => x.kind));
+    expect(kinds).toContain('stale-reset');
+    expect(d.weight('api', '10.0.0.3')).toBe(100);
+  });
+
+  it('is deterministic and does not touch its input state', () => {
+    const d = run({ latencyMs: 150, errorRatio: 0.05 }, 5);
+    const input = { topology: d.topo, samples: samples(6000, { api: uniform(ADDRS, healthy) }), state: d.state, now: 6000, customSignals: NO_CUSTOM };
+    const frozen = JSON.stringify(d.state);
+    const a = runEngine(input);
+    const b = runEngine(input);
+    expect(a).toEqual(b);
+    expect(JSON.stringify(d.state)).toBe(frozen);
+    expect(JSON.parse(JSON.stringify(a.state))).toEqual(a.state);
+  });
+
+  it('forgets services that left the topology', () => {
+    const d = run({}, 2);
+    d.topo = topology();
+    const out = d.tick(3000, undefined);
+    expect(out.state.services).toEqual({});
+  });
+});
