@@ -52,7 +52,7 @@ describe('charts/weir with non-default values', () => {
     expect(problems(chart)).toEqual([]);
     const sm = single(chart, 'ServiceMonitor');
     expect(at(sm, 'metadata.labels.release')).toBe('kube-prometheus');
-    expect(at(sm, 'spec.endpoints')).toEqual([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(at(sm, 'spec.endpoints')).toEqual([{ port: 'http', path: '/metrics', honorLabels: true, interval: '30s', scrapeTimeout: '10s' }]);
     const selector = at(sm, 'spec.selector.matchLabels') as Record<string, string>;
     const selected = ofKind(chart, 'Service').filter((s) =>
       Object.entries(selector).every(([k, v]) => (at(s, 'metadata.labels') as Record<string, string>)[k] === v),
@@ -153,7 +153,7 @@ describe('charts/weir with non-default values', () => {
     expect(at(cm, 'metadata.labels.grafana_dashboard')).toBe('1');
     const dashboard = JSON.parse((at(cm, 'data') as Record<string, string>)['weir.json'] ?? '') as { panels: { title: string; targets: { expr: string }[] }[] };
     const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
-    for (const metric of ['weir_endpoint_weight', 'weir_endpoint_signal', 'weir_panic', 'weir_xds_', 'weir_loop_duration_seconds']) {
+    for (const metric of ['weir_endpoint_weight', 'weir_endpoint_signal', 'weir_panic', 'weir_xds_connected_streams', 'weir_xds_nacks_total', 'weir_loop_duration_seconds']) {
       expect(exprs).toContain(metric);
     }
     const off = await render([{ grafanaDashboard: { enabled: false } }]);

@@ -1,0 +1,4 @@
+{{- define "mini.labels" -}}
+app: {{ .Chart.Name }}
+release: {{ .Release.Name }}
+{{- end }}
