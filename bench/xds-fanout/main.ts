@@ -142,7 +142,8 @@ async function main(): Promise<void> {
   });
   await Promise.all(children.map(receive));
   const syncSeconds = (epochNow() - syncStart) / 1000;
-  const rssAfterSync = process.memoryUsage().rss;
+  const memAfterSync = process.memoryUsage();
+  const rssAfterSync = memAfterSync.rss;
 
   const random = prng(42);
   const serviceIds = [...topology.services.keys()];
@@ -207,6 +208,8 @@ async function main(): Promise<void> {
     cpuSecondsPerUpdate: Number(median(rounds.map((r) => r.cpu)).toFixed(3)),
     missingStreams: Math.max(...rounds.map((r) => r.missing)),
     rssMbAfterSync: Math.round(rssAfterSync / 2 ** 20),
+    heapUsedMbAfterSync: Math.round(memAfterSync.heapUsed / 2 ** 20),
+    externalMbAfterSync: Math.round(memAfterSync.external / 2 ** 20),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   if (args.json) console.log(JSON.stringify(summary));
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
     console.log(`initial sync of every stream: ${summary.initialSyncSeconds} s`);
     console.log(`convergence (update() → every stream holds the new EDS version), median over rounds: p50 ${summary.convergenceMs.p50} ms, p99 ${summary.convergenceMs.p99} ms (SotW ${summary.convergenceMs.sotwP99}, Delta ${summary.convergenceMs.deltaP99}); worst round p99 ${summary.convergenceMs.worstP99} ms, max ${summary.convergenceMs.max} ms`);
     console.log(`server CPU per update: ${summary.cpuSecondsPerUpdate} s; streams that missed a version: ${summary.missingStreams}`);
-    console.log(`server RSS after sync: ${summary.rssMbAfterSync} MB; peak RSS: ${summary.peakRssMb} MB`);
+    console.log(`server RSS after sync: ${summary.rssMbAfterSync} MB (heap used ${summary.heapUsedMbAfterSync} MB, external ${summary.externalMbAfterSync} MB); peak RSS: ${summary.peakRssMb} MB`);
   }
 }
 
