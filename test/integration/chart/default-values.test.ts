@@ -115,6 +115,7 @@ describe('charts/weir with default values', () => {
   test('NOTES.txt tells how to opt a Service in and watch the weights', () => {
     expect(chart.notes).toContain('kubectl annotate svc NAME -n NAMESPACE weir.dev/enabled=true');
     expect(chart.notes).toContain('kubectl get ew -A -w');
+    expect(chart.notes).toContain('weir.dev/mode=shadow');
     expect(chart.notes).toContain('weir-xds.weir-system.svc:18000');
   });
 });
