@@ -5,6 +5,8 @@
  * Topology that contains it, hold-off included), status writes per second, and weir's
  * CPU and RSS.
  */
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { startKubeDiscovery } from '../../src/discovery/kube/index.js';
@@ -35,8 +37,16 @@ export interface ChurnResult {
   readonly statusWritesPerSecond: { mean: number; max: number };
   readonly writerRequestsPerSecond: { mean: number; max: number };
   readonly weirCpuPercentOfOneCore: number;
+  /** weir's CPU time per slice change (status writes and the stand-in loop included), ms: load-independent. */
+  readonly weirCpuMsPerChange: number;
+  /** weir's event-loop delay: how long ready work waited behind other work in this process, ms. */
+  readonly eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The machine's 1-minute load average at the end (2 cores): how contended the run was. */
+  readonly loadAverage: number;
   readonly apiServerCpuPercentOfOneCore: number;
   readonly weirRssMiB: { max: number; end: number };
+  /** V8 heap in use (RSS also holds the heap's free headroom, code and buffers). */
+  readonly weirHeapUsedMiB: { max: number; end: number };
   readonly topologies: number;
 }
 
@@ -91,7 +101,15 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   });
 
   const rss: number[] = [];
-  const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 1_000);
+  const heap: number[] = [];
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    rss.push(m.rss);
+    heap.push(m.heapUsed);
+  };
+  const sampler = setInterval(sample, 1_000);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const w0 = Date.now();
   const stats = await api.churn(o.ratePerSecond, o.durationS, (c: ChangeRecord) => {
@@ -107,7 +125,8 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpu0);
   const wall = (Date.now() - w0) / 1000;
-  rss.push(process.memoryUsage().rss);
+  loop.disable();
+  sample();
   clearInterval(sampler);
   clearInterval(tick);
   await writer.stop();
@@ -127,8 +146,12 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
     statusWritesPerSecond: perSecond(stats.statusWritesPerSecond),
     writerRequestsPerSecond: perSecond(stats.writerRequestsPerSecond),
     weirCpuPercentOfOneCore: round(((cpu.user + cpu.system) / 1e6 / wall) * 100),
+    weirCpuMsPerChange: round((cpu.user + cpu.system) / 1e3 / Math.max(1, stats.changes), 2),
+    eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
+    loadAverage: round(loadavg()[0]!, 1),
     apiServerCpuPercentOfOneCore: round((stats.cpuSeconds / o.durationS) * 100),
     weirRssMiB: { max: round(Math.max(...rss) / 2 ** 20), end: round(rss[rss.length - 1]! / 2 ** 20) },
+    weirHeapUsedMiB: { max: round(Math.max(...heap) / 2 ** 20), end: round(heap[heap.length - 1]! / 2 ** 20) },
     topologies,
   };
 }

@@ -18,7 +18,7 @@ export interface LeaderElectionOptions {
   readonly log: Logger;
   /** Namespace of the Lease (weir's own namespace). */
   readonly namespace: string;
-  /** Name of the Lease. Default `weir-leader`. */
+  /** Name of the Lease. Default `weir` (the --lease-name default). */
   readonly name?: string;
   /** This replica's identity (the pod name). Default hostname plus a random suffix. */
   readonly identity?: string;
@@ -74,7 +74,7 @@ class Election implements LeaderElection {
     this.identity = opts.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
     this.log = opts.log.child({ component: 'leader-election', identity: this.identity });
     this.api = opts.kubeConfig.makeApiClient(CoordinationV1Api);
-    this.name = opts.name ?? 'weir-leader';
+    this.name = opts.name ?? 'weir';
     this.leaseMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryMs = opts.retryPeriodMs ?? 2_000;

@@ -54,7 +54,7 @@ describe('leader election', () => {
     await a.stop();
     const released = await watchPair(a, b, () => b.isLeader(), 'b leads after release');
     expect(released).toBeLessThan(LEASE_MS);
-    const lease = server.store.get(LEASES, 'weir-system', 'weir-leader');
+    const lease = server.store.get(LEASES, 'weir-system', 'weir');
     expect(lease.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
 
     // b crashes (no release): c takes over once the lease has expired.

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { applyObject, ENDPOINT_WEIGHTS, serviceObject, TestApiServer, waitFor } from '../../support/kube-api/index.js';
 
 let server: TestApiServer;
@@ -33,6 +36,19 @@ describe('test API server', () => {
     await waitFor(() => events.includes('BOOKMARK:'), 'bookmark');
     req.abort();
     expect(events.filter((e) => e !== 'BOOKMARK:')).toEqual(['ADDED:b', 'DELETED:b']);
+  });
+
+  test('a kubeconfig file points client-node at the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-kubeconfig-'));
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromFile(server.writeKubeconfig(join(dir, 'config')));
+      applyObject(server, serviceObject({ name: 'a' }));
+      const list = await kc.makeApiClient(CoreV1Api).listNamespacedService({ namespace: 'default' });
+      expect(list.items.map((s) => s.metadata?.name)).toEqual(['a']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('410 Gone for an expired version; 409 on a stale status patch; owners cascade', async () => {

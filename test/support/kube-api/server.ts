@@ -6,6 +6,7 @@
  * (409), status subresources, owner-reference garbage collection; and it injects faults
  * (dropped watches, N failing requests, slow responses). Test-only: never in src/.
  */
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -102,6 +103,12 @@ export class TestApiServer {
       currentContext: 'test',
     });
     return kc;
+  }
+
+  /** Write a kubeconfig file for this server (for `weir start --kubeconfig FILE`); returns its path. */
+  writeKubeconfig(path: string): string {
+    writeFileSync(path, this.kubeConfig().exportConfig());
+    return path;
   }
 
   /** The next `count` requests matching `filter` fail with `status` (default 500). */
