@@ -241,6 +241,7 @@ export function describeDemo(demo: RunningDemo): string[] {
     `  API         ${demo.dashboardUrl}api/weights`,
     ...demo.notes.map((n) => `  Note: ${n}`),
     '',
+    '  Signals appear about 10 s after start (Prometheus needs a few scrapes for a rate).',
     '  Open the dashboard, press "Slow ×5" or "Break" on a backend and watch its weight fall;',
     '  "Heal" brings it back through slow start. Ctrl-C stops everything.',
     '',

@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { Browser, Page } from 'playwright-core';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/index.js';
 import { launchBrowser } from './browser.js';
-import { startSyntheticLoop, type SyntheticLoop } from './synthetic-loop.js';
+import { createSyntheticLoop, type SyntheticLoop } from './synthetic-loop.js';
 
 let browser: Browser;
 let server: RunningHttpServer;
@@ -18,7 +18,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  loop = startSyntheticLoop(250, 120);
+  loop = createSyntheticLoop(250);
   server = await startHttpServer({
     port: 0,
     registry: new Registry(),
@@ -26,6 +26,8 @@ beforeAll(async () => {
     ready: () => ({ ready: true, reasons: [] }),
     routes: loop.routes,
   });
+  // 120 past ticks (30 s) before the page opens: it must draw them at once.
+  loop.start(120);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => pageErrors.push(String(err)));
@@ -93,15 +95,30 @@ describe('dashboard page (synthetic loop)', () => {
     const echo = page.locator('section.card[data-service="demo/echo"]');
     await echo.locator('[data-chart="share"] svg path.band').first().waitFor();
     expect(await echo.locator('[data-chart="share"] path.band').count()).toBe(5);
+    // The history arrived with the page: each band has well over 100 points already.
+    const d = (await echo.locator('[data-chart="share"] path.band').first().getAttribute('d')) ?? '';
+    expect(d.split('L').length).toBeGreaterThan(200);
     expect(await echo.locator('[data-chart="latency"] path.line').count()).toBe(5);
     expect(await echo.locator('[data-chart="errors"] path.line').count()).toBe(5);
+    // Hovering a chart shows every endpoint's value at that tick, and survives the next tick.
+    // The container, not the svg: the svg is replaced on every tick.
+    const box = (await echo.locator('[data-chart="latency"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+    const tip = echo.locator('[data-chart="latency"] .chart-tip');
+    await expect.poll(() => tip.isVisible()).toBe(true);
+    expect(await tip.textContent()).toMatch(/backend-1 [\d.]+ ms.*backend-5 [\d.]+ ms/);
+    await page.waitForTimeout(600);
+    expect(await tip.isVisible()).toBe(true);
+    await page.mouse.move(0, 0);
+    await expect.poll(() => tip.isVisible()).toBe(false);
   });
 
   test('"break" on a backend reaches the server and its weight falls on the page', async () => {
     await page.waitForSelector('button[data-backend="backend-2"][data-action="break"]');
     const before = await shareOf(page, 'backend-2');
     await page.click('button[data-backend="backend-2"][data-action="break"]');
-    expect(loop.actions).toContainEqual({ backend: 'backend-2', action: 'break' });
+    // The click's request is asynchronous: wait for the server to have it.
+    await expect.poll(() => loop.actions, { timeout: 10_000 }).toContainEqual({ backend: 'backend-2', action: 'break' });
     await expect.poll(() => shareOf(page, 'backend-2'), { timeout: 15_000 }).toBeLessThan(before / 3);
     await expect
       .poll(() => page.locator('tr[data-pod="backend-2"] .reason-text').textContent(), { timeout: 15_000 })

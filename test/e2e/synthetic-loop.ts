@@ -25,14 +25,19 @@ interface SimEndpoint {
 
 export interface SyntheticLoop {
   readonly hub: ReportHub;
+  /**
+   * Report `warmTicks` made-up past ticks at once (history for the server, which must
+   * already be subscribed), then tick every interval until stop().
+   */
+  start(warmTicks: number): void;
   readonly routes: HttpRoute[];
   /** Actions received through the demo route, in order. */
   readonly actions: { backend: string; action: string }[];
   stop(): void;
 }
 
-/** Start ticking every `intervalMs`, with `warmTicks` of history made up at once. */
-export function startSyntheticLoop(intervalMs: number, warmTicks = 0): SyntheticLoop {
+/** A loop ticking every `intervalMs` once started. */
+export function createSyntheticLoop(intervalMs: number): SyntheticLoop {
   const hub = new ReportHub();
   const endpoints: SimEndpoint[] = [10, 14, 18, 24, 30].map((baseMs, i) => ({
     name: `backend-${i + 1}`,
@@ -101,9 +106,12 @@ export function startSyntheticLoop(intervalMs: number, warmTicks = 0): Synthetic
     );
   };
 
-  const start = Date.now();
-  for (let i = warmTicks; i > 0; i--) tick(start - i * intervalMs);
-  const timer = setInterval(() => tick(Date.now()), intervalMs);
+  let timer: NodeJS.Timeout | undefined;
+  const start = (warmTicks: number): void => {
+    const now = Date.now();
+    for (let i = warmTicks; i > 0; i--) tick(now - i * intervalMs);
+    timer = setInterval(() => tick(Date.now()), intervalMs);
+  };
 
   const routes: HttpRoute[] = [
     {
@@ -132,5 +140,5 @@ export function startSyntheticLoop(intervalMs: number, warmTicks = 0): Synthetic
       },
     },
   ];
-  return { hub, routes, actions, stop: () => clearInterval(timer) };
+  return { hub, routes, actions, start, stop: () => clearInterval(timer) };
 }

@@ -259,9 +259,10 @@ function updateCard(card, service, now) {
   }
 }
 
-function seriesOf(serviceId, addresses, pick) {
+function seriesOf(serviceId, addresses, pick, labels) {
   return addresses.map((address) => ({
     key: address,
+    label: labels.get(address) || address,
     color: colorFor(serviceId, address),
     values: state.points.map((p) => {
       const ep = p.services[serviceId]?.[address];
@@ -274,11 +275,12 @@ function drawCharts(card, service) {
   if (!state.view) return;
   const now = state.view.at;
   const addresses = service.endpoints.map((e) => e.address);
+  const labels = new Map(service.endpoints.map((e) => [e.address, e.pod]));
   const base = { now, windowMs: state.windowMs };
   const box = (key) => card.charts.querySelector(`[data-chart="${key}"]`);
-  drawChart(box('share'), { ...base, stacked: true, yMax: 1, format: (v) => `${Math.round(v * 100)}%`, label: 'weight share', series: seriesOf(service.id, addresses, (ep) => ep.share) });
-  drawChart(box('latency'), { ...base, yMin: 10, format: (v) => (v >= 1000 ? `${+(v / 1000).toFixed(2)}s` : `${+v.toFixed(1)}`), label: 'latency, ms', series: seriesOf(service.id, addresses, (ep) => ep.latencyMs) });
-  drawChart(box('errors'), { ...base, yMin: 0.04, format: (v) => `${+(v * 100).toFixed(1)}%`, label: 'error rate', series: seriesOf(service.id, addresses, (ep) => ep.errorRatio) });
+  drawChart(box('share'), { ...base, stacked: true, yMax: 1, format: (v) => `${Math.round(v * 100)}%`, valueFormat: (v) => fmtPct(v), label: 'weight share', series: seriesOf(service.id, addresses, (ep) => ep.share, labels) });
+  drawChart(box('latency'), { ...base, yMin: 10, format: (v) => (v >= 1000 ? `${+(v / 1000).toFixed(2)}s` : `${+v.toFixed(1)}`), valueFormat: fmtMs, label: 'latency, ms', series: seriesOf(service.id, addresses, (ep) => ep.latencyMs, labels) });
+  drawChart(box('errors'), { ...base, yMin: 0.04, format: (v) => `${+(v * 100).toFixed(1)}%`, valueFormat: (v) => fmtPct(v), label: 'error rate', series: seriesOf(service.id, addresses, (ep) => ep.errorRatio, labels) });
 }
 
 function render({ charts }) {

@@ -76,7 +76,74 @@ export function drawChart(container, opts) {
   if (opts.stacked) drawStacked(plot, opts.series, x, y);
   else drawLines(plot, opts.series, x, y);
 
-  container.replaceChildren(svg);
+  const tip = document.createElement('div');
+  tip.className = 'chart-tip';
+  tip.hidden = true;
+  container.replaceChildren(svg, tip);
+  addHover(container, svg, tip, opts, { x, t0, plotW, plotH, width });
+}
+
+// A cursor and a tooltip with every series' value at the tick nearest the pointer. The
+// pointer listeners sit on the container, which outlives the svg redrawn on every tick,
+// and the pointer's position is kept there, so the tooltip survives redraws.
+function addHover(container, svg, tip, opts, geo) {
+  const cursor = el('line', { y1: PAD.top, y2: PAD.top + geo.plotH, class: 'cursor', visibility: 'hidden' }, svg);
+  const times = opts.series[0]?.values.map(([t]) => t) ?? [];
+  const show = (px) => {
+    const t = geo.t0 + ((px - PAD.left) / geo.plotW) * opts.windowMs;
+    let best = -1;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] >= geo.t0 && (best < 0 || Math.abs(times[i] - t) < Math.abs(times[best] - t))) best = i;
+    }
+    if (best < 0) return hide();
+    const gx = geo.x(times[best]);
+    cursor.setAttribute('x1', gx);
+    cursor.setAttribute('x2', gx);
+    cursor.setAttribute('visibility', 'visible');
+    const rows = opts.series.map((s) => {
+      const v = s.values[best][1];
+      const row = document.createElement('div');
+      const dot = document.createElement('span');
+      dot.className = 'tip-dot';
+      dot.style.background = s.color;
+      row.append(dot, `${s.label ?? s.key} `, Object.assign(document.createElement('b'), { textContent: v === null ? '–' : (opts.valueFormat ?? opts.format)(v) }));
+      return row;
+    });
+    const head = document.createElement('div');
+    head.className = 'tip-time';
+    head.textContent = new Date(times[best]).toLocaleTimeString();
+    tip.replaceChildren(head, ...rows);
+    tip.hidden = false;
+    const left = gx > geo.width / 2 ? gx - tip.offsetWidth - 10 : gx + 10;
+    tip.style.left = `${Math.max(0, left)}px`;
+    tip.style.top = `${PAD.top}px`;
+  };
+  const hide = () => {
+    cursor.setAttribute('visibility', 'hidden');
+    tip.hidden = true;
+  };
+  container.chartHover = { show, hide, inPlot: (px) => px >= PAD.left && px <= PAD.left + geo.plotW };
+  if (!container.dataset.hoverBound) {
+    container.dataset.hoverBound = 'true';
+    container.addEventListener('mousemove', (ev) => {
+      const current = container.querySelector('svg');
+      const hover = container.chartHover;
+      if (!current || !hover) return;
+      const px = ev.clientX - current.getBoundingClientRect().left;
+      if (hover.inPlot(px)) {
+        container.dataset.hoverX = String(px);
+        hover.show(px);
+      } else {
+        delete container.dataset.hoverX;
+        hover.hide();
+      }
+    });
+    container.addEventListener('mouseleave', () => {
+      delete container.dataset.hoverX;
+      container.chartHover?.hide();
+    });
+  }
+  if (container.dataset.hoverX !== undefined) show(Number(container.dataset.hoverX));
 }
 
 function drawLines(plot, series, x, y) {
