@@ -134,7 +134,14 @@ class Writer implements StatusWriter {
       let entry = this.entries.get(id);
       if (!entry) this.entries.set(id, (entry = { id, key: service.key, problemKeys: new Set() }));
       if (service.uid !== entry.uid) {
-        // A Service deleted and created again under the same name: a new owner.
+        // A Service deleted and created again under the same name: a new owner, and a
+        // new EndpointWeights (the old one went with the old Service) to write afresh.
+        if (entry.uid !== undefined) {
+          entry.written = undefined;
+          entry.built = undefined;
+          entry.lastAttemptAt = undefined;
+          entry.checkedAt = undefined;
+        }
         entry.uid = service.uid;
         entry.rv = undefined;
       }

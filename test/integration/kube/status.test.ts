@@ -89,6 +89,23 @@ describe('status writer', () => {
     expect(ew('web')).toBeUndefined();
   });
 
+  test('a Service deleted and created again gets a new EndpointWeights with its status', async () => {
+    await addService('web', ['10.0.0.1']);
+    const w = start({ minIntervalMs: 50 });
+    w.report(reportFor(discovery.current(), Date.now()));
+    await waitFor(() => ew('web')?.status, 'status');
+    const oldUid = discovery.current().services.get('default/web')!.uid;
+    deleteObject(server, 'Service', 'default', 'web');
+    applyObject(server, serviceObject({ name: 'web' }));
+    const newUid = await waitFor(() => {
+      const uid = discovery.current().services.get('default/web')?.uid;
+      return uid !== undefined && uid !== oldUid && uid;
+    }, 'recreated');
+    w.report(reportFor(discovery.current(), Date.now()));
+    const obj = await waitFor(() => ew('web')?.status && ew('web'), 'new EndpointWeights with status');
+    expect(obj.metadata.ownerReferences?.[0]?.uid).toBe(newUid);
+  });
+
   test('opting out deletes the EndpointWeights', async () => {
     await addService('web', ['10.0.0.1']);
     const w = start();
