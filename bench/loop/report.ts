@@ -56,13 +56,14 @@ export function scenarioSvg(s: ScenarioResult): string {
   const totalS = s.phases[s.phases.length - 1]?.endS ?? 1;
   const x = (t: number): number => left + (t / totalS) * plotW;
   const out: string[] = [];
-  const height = 40 + panelH * s.contenders.length;
+  const height = 50 + panelH * s.contenders.length;
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${left}" y="20" font-size="15" font-weight="bold">${esc(s.name)} — ${esc(s.description)}</text>`);
-  COLOURS.forEach((c, i) => out.push(`<text x="${width - 420 + i * 80}" y="20" fill="${c}">backend-${i + 1}</text>`));
+  COLOURS.forEach((c, i) => out.push(`<text x="${left + i * 80}" y="36" fill="${c}">backend-${i + 1}</text>`));
+  out.push(`<text x="${left + 420}" y="36">black: p99 of the calls due in each second (log scale)</text>`);
   s.contenders.forEach((c, idx) => {
-    const top = 40 + idx * panelH;
+    const top = 50 + idx * panelH;
     const shareTop = top + 18;
     const p99Top = shareTop + shareH + 12;
     out.push(`<text x="${left}" y="${top + 12}" font-weight="bold">${esc(c.name)}</text>`);
@@ -78,9 +79,16 @@ export function scenarioSvg(s: ScenarioResult): string {
       out.push(`<line x1="${x(p.startS)}" x2="${x(p.startS)}" y1="${shareTop}" y2="${p99Top + p99H}" stroke="#bbb" stroke-dasharray="3,3"/>`);
       out.push(`<text x="${x(p.startS) + 2}" y="${shareTop + 10}" fill="#888">${esc(p.name)}</text>`);
     }
-    out.push(`<text x="${left - 6}" y="${shareTop + 8}" text-anchor="end">share 1</text>`);
+    // The share axis ends at the largest share seen (at least 0.5), so that the fair 0.2
+    // of five backends is not squeezed at the bottom.
+    const top1 = Math.max(0.5, ...c.timeline.shares.flat());
+    const shareMax = Math.min(1, Math.ceil(top1 * 10) / 10);
+    out.push(`<text x="${left - 6}" y="${shareTop + 8}" text-anchor="end">share ${shareMax}</text>`);
     out.push(`<text x="${left - 6}" y="${shareTop + shareH}" text-anchor="end">0</text>`);
-    const yShare = (v: number): number => shareTop + shareH - v * shareH;
+    const y02 = shareTop + shareH - (0.2 / shareMax) * shareH;
+    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${y02}" y2="${y02}" stroke="#ddd"/>`);
+    out.push(`<text x="${left - 6}" y="${y02 + 4}" text-anchor="end">0.2</text>`);
+    const yShare = (v: number): number => shareTop + shareH - (v / shareMax) * shareH;
     for (let b = 0; b < COLOURS.length; b += 1) {
       const pts = c.timeline.second.map((t, i) => `${x(t + 0.5).toFixed(1)},${yShare(c.timeline.shares[i]?.[b] ?? 0).toFixed(1)}`);
       out.push(`<polyline fill="none" stroke="${COLOURS[b]}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
