@@ -22,6 +22,8 @@ export interface WeirConfig {
   readonly prometheusUsername?: string;
   readonly prometheusPasswordFile?: string;
   readonly prometheusCaFile?: string;
+  /** Tenant sent as `X-Scope-OrgID` (Mimir, Cortex, Thanos receive). */
+  readonly prometheusTenant?: string;
   /** The range of the rate() windows in the profiles' queries, in ms. */
   readonly signalWindowMs: number;
   readonly profilesFile?: string;
@@ -60,6 +62,7 @@ export const START_FLAGS: readonly FlagSpec[] = [
   { flag: 'prometheus-username', arg: 'name', help: 'basic-auth user for Prometheus' },
   { flag: 'prometheus-password-file', arg: 'path', help: 'file holding the basic-auth password for Prometheus' },
   { flag: 'prometheus-ca-file', arg: 'path', help: 'CA bundle to verify Prometheus over HTTPS' },
+  { flag: 'prometheus-tenant', arg: 'id', help: 'tenant sent as X-Scope-OrgID (Mimir, Cortex)' },
   { flag: 'signal-window', arg: 'duration', default: '30s', help: 'rate() window of the signal queries (at least 2 scrape intervals)' },
   { flag: 'profiles', arg: 'path', help: 'YAML file of signal profiles (added to the built-in ones)' },
   { flag: 'xds-address', arg: 'host:port', default: '0.0.0.0:18000', help: 'address of the xDS (ADS) gRPC server' },
@@ -108,6 +111,7 @@ const rawSchema = z.object({
   'prometheus-username': z.string().min(1).optional(),
   'prometheus-password-file': optionalPath,
   'prometheus-ca-file': optionalPath,
+  'prometheus-tenant': z.string().regex(/^[\x21-\x7e]{1,150}$/, 'must be printable ASCII without spaces').optional(),
   'signal-window': duration('signal-window', 1_000, 3_600_000),
   profiles: optionalPath,
   'xds-address': hostPort,
@@ -180,6 +184,7 @@ export function parseConfig(
     ...(v['prometheus-username'] ? { prometheusUsername: v['prometheus-username'] } : {}),
     ...(v['prometheus-password-file'] ? { prometheusPasswordFile: v['prometheus-password-file'] } : {}),
     ...(v['prometheus-ca-file'] ? { prometheusCaFile: v['prometheus-ca-file'] } : {}),
+    ...(v['prometheus-tenant'] ? { prometheusTenant: v['prometheus-tenant'] } : {}),
     signalWindowMs: v['signal-window'],
     ...(v.profiles ? { profilesFile: v.profiles } : {}),
     xdsAddress: v['xds-address'],

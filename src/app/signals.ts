@@ -39,6 +39,7 @@ export function startSignals(config: WeirConfig, deps: { log: Logger; registry: 
             ? { basicAuth: { username: config.prometheusUsername, password: readSecret(config.prometheusPasswordFile, '--prometheus-password-file') } }
             : {}),
           ...(config.prometheusCaFile ? { caFile: config.prometheusCaFile } : {}),
+          ...(config.prometheusTenant ? { headers: { 'X-Scope-OrgID': config.prometheusTenant } } : {}),
         }),
         profiles,
         windowMs: config.signalWindowMs,
