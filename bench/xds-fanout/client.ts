@@ -55,6 +55,32 @@ function readTop(buf: Buffer): Top {
   return top;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+function lenField(field: number, payload: Buffer): Buffer {
+  const head: number[] = [field * 8 + 2];
+  let n = payload.length;
+  while (n >= 0x80) {
+    head.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  head.push(n);
+  return Buffer.concat([Buffer.from(head), payload]);
+}
+
+let cachedNames: { names: readonly string[]; block: Buffer } | undefined;
+
+/** `resource_names` (field 3) of a DiscoveryRequest, encoded once: an Envoy does not re-serialize them either. */
+function namesBlock(names: readonly string[]): Buffer {
+  if (cachedNames?.names !== names) cachedNames = { names, block: Buffer.concat(names.map((n) => lenField(3, Buffer.from(n)))) };
+  return cachedNames.block;
+}
+
+/** A SotW ACK: version_info, resource_names, type_url, response_nonce. */
+function encodeSotwAck(top: Top, names: Buffer): Buffer {
+  return Buffer.concat([lenField(1, Buffer.from(top.version)), names, lenField(4, Buffer.from(top.typeUrl)), lenField(5, Buffer.from(top.nonce))]);
+}
+
 interface BenchStream {
   readonly variant: 'sotw' | 'delta';
   /** EDS version → arrival time. */
@@ -80,7 +106,8 @@ function open(client: Client, variant: 'sotw' | 'delta', names: readonly string[
   const stream: BenchStream = { variant, arrivals: new Map(), synced: false };
   const call: ClientDuplexStream<object, Buffer> = client.makeBidiStreamRequest(
     m.path,
-    m.requestSerialize,
+    // Pre-encoded requests (ACKs) pass through; others go through proto-loader.
+    (req: object) => (Buffer.isBuffer(req) ? req : m.requestSerialize(req)),
     (b: Buffer) => b,
     new Metadata(),
   );
@@ -96,7 +123,7 @@ function open(client: Client, variant: 'sotw' | 'delta', names: readonly string[
     }
     if (variant === 'sotw') {
       const resourceNames = top.typeUrl === TYPE_URL.ENDPOINT ? names : [];
-      call.write({ type_url: top.typeUrl, version_info: top.version, response_nonce: top.nonce, resource_names: resourceNames });
+      call.write(encodeSotwAck(top, top.typeUrl === TYPE_URL.ENDPOINT ? namesBlock(resourceNames) : EMPTY));
     } else {
       call.write({ type_url: top.typeUrl, response_nonce: top.nonce });
     }
@@ -126,7 +153,13 @@ async function start(msg: StartMessage): Promise<void> {
         const index = i + j;
         if (index % msg.streamsPerChannel === 0 || !channel) {
           // A distinct channel option gives each group its own connection.
-          channel = new Client(msg.address, credentials.createInsecure(), { 'weir.bench.channel': index, 'grpc.max_receive_message_length': 64 << 20 });
+          // Envoy's HTTP/2 windows are large (256 MiB per stream by default); grpc-js's are
+          // 64 KiB, which would make the initial sync a string of WINDOW_UPDATE round trips.
+          channel = new Client(msg.address, credentials.createInsecure(), {
+            'weir.bench.channel': index,
+            'grpc.max_receive_message_length': 64 << 20,
+            'grpc-node.flow_control_window': 16 << 20,
+          });
           clients.push(channel);
         }
         streams.push(

@@ -49,6 +49,9 @@ export interface XdsServer {
 
 export const DEFAULT_MAX_STREAMS = 20_000;
 
+/** Streams served per event-loop turn during a fan-out. */
+const FANOUT_SLICE = 64;
+
 type AnyCall = ServerDuplexStream<DiscoveryRequestMsg, Buffer> | ServerDuplexStream<DeltaDiscoveryRequestMsg, Buffer>;
 
 /** Start the ADS server; resolves once it listens. Rejects with WEIR_LISTEN_FAILED. */
@@ -62,22 +65,50 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   let nextId = 1;
   let stopping = false;
 
+  // Fan-out runs in slices of FANOUT_SLICE streams, yielding to the event loop between
+  // slices: sockets drain while later streams are served (the first streams converge
+  // sooner, and at most a slice of responses waits in memory at once). Flushes that
+  // arrive meanwhile queue behind, so every stream sees every change in order.
+  const queue: { changes: readonly CacheChange[]; started: number }[] = [];
+  let fanning = false;
   const fanOut = (changes: readonly CacheChange[]) => {
-    const started = performance.now();
     for (const change of changes) {
       for (const [type] of change.diffs) {
         const version = change.snapshot.types.get(type)?.version;
         if (version !== undefined) convergence.bump(change.kind, type, version, change.at);
       }
     }
-    for (const [id, entry] of streams) {
-      for (const change of changes) {
-        if (entry.stream.kind !== change.kind) continue;
-        guard(id, entry, () => entry.stream.onCacheChange(change));
-      }
+    queue.push({ changes, started: performance.now() });
+    if (!fanning) runFanOut();
+  };
+  const runFanOut = () => {
+    const job = queue.shift();
+    if (!job || stopping) {
+      fanning = false;
+      return;
     }
-    for (const change of changes) convergence.seal(change.kind);
-    metrics.pushDuration.observe((performance.now() - started) / 1000);
+    fanning = true;
+    const ids = [...streams.keys()];
+    let next = 0;
+    const slice = () => {
+      const end = Math.min(ids.length, next + FANOUT_SLICE);
+      for (; next < end; next++) {
+        const id = ids[next] ?? 0;
+        const entry = streams.get(id);
+        if (!entry) continue;
+        for (const change of job.changes) {
+          if (entry.stream.kind === change.kind) guard(id, entry, () => entry.stream.onCacheChange(change));
+        }
+      }
+      if (next < ids.length && !stopping) {
+        setImmediate(slice);
+        return;
+      }
+      for (const change of job.changes) convergence.seal(change.kind);
+      metrics.pushDuration.observe((performance.now() - job.started) / 1000);
+      runFanOut();
+    };
+    slice();
   };
   const unwatch = options.cache.watch(fanOut);
 
