@@ -15,6 +15,7 @@ import type { Logger } from '../lib/log.js';
 
 export interface LeaderElectionOptions {
   readonly kubeConfig: KubeConfig;
+  /** The component's logger (the caller makes it: `root.child({ component: 'leader-election' })`). */
   readonly log: Logger;
   /** Namespace of the Lease (weir's own namespace). */
   readonly namespace: string;
@@ -72,7 +73,7 @@ class Election implements LeaderElection {
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.identity = opts.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
-    this.log = opts.log.child({ component: 'leader-election', identity: this.identity });
+    this.log = opts.log.child({ identity: this.identity });
     this.api = opts.kubeConfig.makeApiClient(CoordinationV1Api);
     this.name = opts.name ?? 'weir';
     this.leaseMs = opts.leaseDurationMs ?? 15_000;

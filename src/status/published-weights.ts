@@ -13,6 +13,7 @@ export interface PublishedWeightsOptions {
   readonly kubeConfig: KubeConfig;
   /** Namespaces to watch; all when absent or empty. */
   readonly namespaces?: readonly string[];
+  /** The component's logger (the caller makes it: `root.child({ component: 'published-weights' })`). */
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
 }
@@ -31,7 +32,7 @@ type EwObject = KubernetesObject & { status?: Partial<EwStatus> };
 
 /** Watch EndpointWeights and keep a WeightTable of their served weights. */
 export function watchPublishedWeights(opts: PublishedWeightsOptions): PublishedWeights {
-  const log = opts.log.child({ component: 'published-weights' });
+  const log = opts.log;
   const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
   let table: Map<string, ReadonlyMap<string, number>> = new Map();
   const listeners = new Set<(w: WeightTable) => void>();

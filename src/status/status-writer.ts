@@ -30,6 +30,7 @@ import { TokenBucket } from './token-bucket.js';
 
 export interface StatusWriterOptions {
   readonly kubeConfig: KubeConfig;
+  /** The component's logger (the caller makes it: `root.child({ component: 'status' })`). */
   readonly log: Logger;
   readonly registry?: Registry;
   /** Least time between two status writes of one service, ms. Default 5,000. */
@@ -98,7 +99,7 @@ class Writer implements StatusWriter {
   private readonly metrics: ReturnType<typeof createMetrics>;
 
   constructor(opts: StatusWriterOptions) {
-    this.log = opts.log.child({ component: 'status' });
+    this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.minIntervalMs = opts.minIntervalMs ?? 5_000;
     this.refreshIntervalMs = Math.max(this.minIntervalMs, opts.refreshIntervalMs ?? 60_000);

@@ -23,6 +23,7 @@ export interface KubeDiscoveryOptions {
   readonly kubeConfig: KubeConfig;
   /** Namespaces to watch; all namespaces when absent or empty. */
   readonly namespaces?: readonly string[];
+  /** The component's logger (the caller makes it: `root.child({ component: 'kube-discovery' })`). */
   readonly log: Logger;
   readonly registry?: Registry;
   /** How long changes are gathered before a new Topology is built, ms. Default 100. */
@@ -73,7 +74,7 @@ class Discovery implements KubeDiscovery {
   private readonly metrics: ReturnType<typeof createMetrics>;
 
   constructor(private readonly opts: KubeDiscoveryOptions) {
-    this.log = opts.log.child({ component: 'kube-discovery' });
+    this.log = opts.log;
     this.holdOffMs = opts.holdOffMs ?? 100;
     this.metrics = createMetrics(opts.registry);
     const core = opts.kubeConfig.makeApiClient(CoreV1Api);
