@@ -112,22 +112,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toYaml $args }}
 {{- end }}
 
-{{/* The rules weir needs on watched objects (the same as deploy/rbac/): read Services and
-EndpointSlices, write EndpointWeights (list/watch too: followers serve the weights the
-leader published) and their status, and Events. Nothing else. */}}
+{{/* The rules weir needs on watched objects, the same as deploy/rbac/ (whose test checks
+every request weir makes against them): list/watch Services and EndpointSlices, manage
+EndpointWeights (list/watch too: followers serve the weights the leader published) and
+patch their status, create and patch Events. Nothing else. */}}
 {{- define "weir.watchRules" -}}
 - apiGroups: [""]
   resources: [services]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [weir.dev]
   resources: [endpointweights]
   verbs: [get, list, watch, create, delete]
 - apiGroups: [weir.dev]
   resources: [endpointweights/status]
-  verbs: [get, patch, update]
+  verbs: [patch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

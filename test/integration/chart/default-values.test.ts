@@ -78,10 +78,10 @@ describe('charts/weir with default values', () => {
   test('RBAC is cluster-wide read of Services and EndpointSlices, writes only what weir owns', () => {
     const rules = at(single(chart, 'ClusterRole'), 'rules') as Obj[];
     expect(rules).toEqual([
-      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
       { apiGroups: ['weir.dev'], resources: ['endpointweights'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-      { apiGroups: ['weir.dev'], resources: ['endpointweights/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['weir.dev'], resources: ['endpointweights/status'], verbs: ['patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
     const binding = single(chart, 'ClusterRoleBinding');
