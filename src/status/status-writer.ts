@@ -92,6 +92,9 @@ class Writer implements StatusWriter {
   private readonly bucket: TokenBucket;
   private readonly events: EventRecorder;
   private readonly entries = new Map<string, Entry>();
+  /** serviceId → resourceVersion of the EndpointWeights found by the one list at start. */
+  private readonly listed = new Map<string, string>();
+  private seeding: Promise<void> | undefined;
   private readonly queue = new Map<string, () => Promise<void>>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private idleWaiters: (() => void)[] = [];
@@ -293,6 +296,12 @@ class Writer implements StatusWriter {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         if (entry.rv === undefined) {
+          await this.seed();
+          entry.rv = this.listed.get(entry.id);
+          // Each listed version is used once: after that, the object's own answers count.
+          this.listed.delete(entry.id);
+        }
+        if (entry.rv === undefined) {
           const existing = await this.ensureObject(entry);
           entry.rv = existing.metadata.resourceVersion;
         }
@@ -357,6 +366,31 @@ class Writer implements StatusWriter {
     };
     // A newer status may have arrived while this one was in flight.
     this.consider(entry, this.now());
+  }
+
+  /**
+   * One list of all EndpointWeights before the first write, so that a restarted or newly
+   * elected writer patches existing objects straight away instead of reading each one
+   * (thousands of requests at start-up). Without cluster-wide list permission (a
+   * namespaced install) each object is read on its first write instead.
+   */
+  private seed(): Promise<void> {
+    this.seeding ??= (async () => {
+      try {
+        await this.token();
+        const list = (await this.api.listClusterCustomObject({ group: EW_GROUP, version: EW_VERSION, plural: EW_PLURAL })) as {
+          items?: { metadata?: { namespace?: string; name?: string; resourceVersion?: string } }[];
+        };
+        for (const o of list.items ?? []) {
+          const rv = o.metadata?.resourceVersion;
+          if (rv) this.listed.set(`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`, rv);
+        }
+        this.log.info({ endpointWeights: this.listed.size }, 'listed existing EndpointWeights');
+      } catch (err) {
+        this.log.info({ code: codeOf(err) }, 'cannot list EndpointWeights cluster-wide; reading each on its first write');
+      }
+    })();
+    return this.seeding;
   }
 
   /** The EndpointWeights object of `entry`, created (owned by the Service) when missing. */
