@@ -189,6 +189,10 @@ async function main(): Promise<void> {
   for (const child of children) child.kill();
 
   const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+  // Server side only: from a flush until every stream's response was handed to gRPC.
+  const push = (await registry.getSingleMetric('weir_xds_push_duration_seconds')?.get())?.values ?? [];
+  const pushSum = push.find((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'))?.value ?? 0;
+  const pushCount = push.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 1;
   const summary = {
     streams: STREAMS,
     clusters: CLUSTERS,
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
       deltaP99: Number(median(rounds.map((r) => r.deltaP99)).toFixed(1)),
     },
     cpuSecondsPerUpdate: Number(median(rounds.map((r) => r.cpu)).toFixed(3)),
+    meanPushMs: Number(((pushSum / pushCount) * 1000).toFixed(1)),
     missingStreams: Math.max(...rounds.map((r) => r.missing)),
     rssMbAfterSync: Math.round(rssAfterSync / 2 ** 20),
     heapUsedMbAfterSync: Math.round(memAfterSync.heapUsed / 2 ** 20),
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
     console.log(`xds-fanout: ${STREAMS} streams (half SotW, half Delta) × ${CLUSTERS} clusters × ${ENDPOINTS} endpoints; ${CHANGED} clusters change per round; ${ROUNDS} rounds; hold-off ${HOLD_OFF_MS} ms`);
     console.log(`initial sync of every stream: ${summary.initialSyncSeconds} s`);
     console.log(`convergence (update() → every stream holds the new EDS version), median over rounds: p50 ${summary.convergenceMs.p50} ms, p99 ${summary.convergenceMs.p99} ms (SotW ${summary.convergenceMs.sotwP99}, Delta ${summary.convergenceMs.deltaP99}); worst round p99 ${summary.convergenceMs.worstP99} ms, max ${summary.convergenceMs.max} ms`);
-    console.log(`server CPU per update: ${summary.cpuSecondsPerUpdate} s; streams that missed a version: ${summary.missingStreams}`);
+    console.log(`server CPU per update: ${summary.cpuSecondsPerUpdate} s; mean push (flush → every response handed to gRPC, mean over all flushes): ${summary.meanPushMs} ms; streams that missed a version: ${summary.missingStreams}`);
     console.log(`server RSS after sync: ${summary.rssMbAfterSync} MB (heap used ${summary.heapUsedMbAfterSync} MB, external ${summary.externalMbAfterSync} MB); peak RSS: ${summary.peakRssMb} MB`);
   }
 }
