@@ -11,6 +11,18 @@ function el(name, attrs, parent) {
   return node;
 }
 
+// Boundary events are unreliable while the chart under a still pointer is being
+// replaced (a mouseleave can be lost), so any pointer move outside a hovered chart
+// also ends its tooltip.
+document.addEventListener('mousemove', (ev) => {
+  for (const c of document.querySelectorAll('.chart[data-hover-x]')) {
+    if (!c.contains(ev.target)) {
+      delete c.dataset.hoverX;
+      c.chartHover?.hide();
+    }
+  }
+});
+
 /** A "nice" upper bound for an axis of four steps: each step 1, 2, 2.5 or 5 times a power of ten. */
 export function niceMax(x) {
   if (!(x > 0)) return 1;
