@@ -5,6 +5,7 @@ export interface LoopMetrics {
   readonly tickDuration: Histogram;
   readonly ticks: Counter<'result'>;
   readonly endpointWeight: Gauge<'service' | 'endpoint' | 'pod'>;
+  readonly endpointSignal: Gauge<'service' | 'endpoint' | 'signal'>;
   readonly weightChanges: Counter<'kind'>;
   readonly panic: Gauge<'service'>;
   readonly servicesGauge: Gauge;
@@ -30,6 +31,12 @@ export function createLoopMetrics(registry: Registry): LoopMetrics {
       name: 'weir_endpoint_weight',
       help: 'Weight served to each endpoint (integer >= 1).',
       labelNames: ['service', 'endpoint', 'pod'],
+      registers,
+    }),
+    endpointSignal: new Gauge({
+      name: 'weir_endpoint_signal',
+      help: 'Smoothed signal of each endpoint as the engine sees it (latency_ms, error_ratio, request_rate, cpu, memory, custom:NAME).',
+      labelNames: ['service', 'endpoint', 'signal'],
       registers,
     }),
     weightChanges: new Counter({

@@ -10,7 +10,7 @@ import {
   runEngine,
   type EngineState,
 } from '../feedback/index.js';
-import { type CustomSignalSpec, type Samples, type Topology, type WeightTable } from '../model/index.js';
+import { type CustomSignalSpec, type EndpointWeight, type Samples, type Topology, type WeightTable } from '../model/index.js';
 import type { Logger } from '../lib/log.js';
 import { createLoopMetrics, type LoopMetrics } from './loop-metrics.js';
 import type { LoopReport, MetricsSource, ReportSink, TopologySource, WeightPublisher } from './ports.js';
@@ -183,6 +183,7 @@ export class ControlLoop {
       );
     }
     this.metrics.endpointWeight.reset();
+    this.metrics.endpointSignal.reset();
     this.metrics.panic.reset();
     for (const [id, svc] of report.services) {
       this.metrics.panic.set({ service: id }, svc.panic ? 1 : 0);
@@ -193,8 +194,31 @@ export class ControlLoop {
           { service: id, endpoint: ep.address, pod: pods.get(ep.address) ?? '' },
           served?.get(ep.address) ?? ep.served,
         );
+        for (const [signal, value] of signalEntries(ep.signals)) {
+          this.metrics.endpointSignal.set({ service: id, endpoint: ep.address, signal }, value);
+        }
       }
     }
   }
 }
 
+const SIGNAL_NAMES = [
+  ['latencyMs', 'latency_ms'],
+  ['errorRatio', 'error_ratio'],
+  ['requestRate', 'request_rate'],
+  ['cpu', 'cpu'],
+  ['memory', 'memory'],
+] as const;
+
+/** The finite signals of an endpoint as (metric label, value) pairs. */
+function signalEntries(signals: EndpointWeight['signals']): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [field, label] of SIGNAL_NAMES) {
+    const v = signals[field];
+    if (v !== undefined && Number.isFinite(v)) out.push([label, v]);
+  }
+  for (const [name, v] of Object.entries(signals.custom ?? {})) {
+    if (Number.isFinite(v)) out.push([`custom:${name}`, v]);
+  }
+  return out;
+}
