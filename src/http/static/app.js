@@ -1,6 +1,7 @@
 // The weir dashboard: live weights, latency and errors per service from /api/events (SSE),
 // and, when the server is `weir demo` (GET /api/demo answers), buttons to break backends.
 import { drawChart } from '/charts.js';
+import { fmtAgo, fmtMs, fmtPct, fmtRate, fmtWeight } from '/format.js';
 
 const COLORS = ['#2563eb', '#f59e0b', '#10b981', '#db2777', '#7c3aed', '#0891b2', '#dc2626', '#65a30d'];
 const KEEP_MS = 5 * 60_000;
@@ -33,31 +34,6 @@ function h(tag, attrs = {}, ...children) {
   }
   for (const c of children) node.append(c);
   return node;
-}
-
-// ---- formatting ----
-
-function fmtPct(x, digits = 1) {
-  return x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`;
-}
-function fmtMs(ms) {
-  if (ms === null || ms === undefined) return '–';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 100) return `${Math.round(ms)} ms`;
-  return `${ms.toFixed(1)} ms`;
-}
-function fmtRate(r) {
-  return r === null || r === undefined ? '–' : `${r < 10 ? r.toFixed(1) : Math.round(r)}/s`;
-}
-function fmtAgo(at, now) {
-  if (!at) return 'never';
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s ago`;
-  return `${Math.floor(s / 3600)}h ago`;
-}
-function fmtWeight(w) {
-  return w >= 1e6 ? w.toExponential(2) : String(w);
 }
 
 // ---- data ----
