@@ -52,17 +52,20 @@ function byErrorThenAddress(a: EjectionCandidate, b: EjectionCandidate): number 
 }
 
 /**
- * Decide the ejected set. `allowNew` is false while the service's data is stale (nothing
- * is ejected on old data). Endpoints already ejected keep their place first (no churn),
- * then new candidates by error ratio, worst first, until the cap is reached.
+ * Decide the ejected set among `ready` endpoints. `candidates` needs to hold only the
+ * endpoints that are ejected or over the error threshold (the others cannot change).
+ * `allowNew` is false while the service's data is stale (nothing is ejected on old data).
+ * Endpoints already ejected keep their place first (no churn), then new candidates by
+ * error ratio, worst first, until the cap is reached.
  */
 export function decideEjections(
   candidates: readonly EjectionCandidate[],
+  ready: number,
   policy: ServicePolicy,
   now: number,
   allowNew: boolean,
 ): EjectionOutcome {
-  const cap = ejectionCap(candidates.length, policy.maxEjection);
+  const cap = ejectionCap(ready, policy.maxEjection);
   const keep: EjectionCandidate[] = [];
   const released: string[] = [];
   for (const c of candidates) {

@@ -13,11 +13,11 @@ import type {
   ServiceWeights,
 } from '../model/index.js';
 import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction, type ControlResult } from './control.js';
-import { decideEjections, ejectionTimeMs } from './ejection.js';
+import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
-import { scoreService, type ScoringInput } from './scoring.js';
+import { scoreService } from './scoring.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { ewma, hasData, smoothSample } from './smoothing.js';
 import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
@@ -60,11 +60,7 @@ function freshnessOf(ageMs: number, holdMs: number): Freshness {
 }
 
 /** Mutable working copy of an endpoint's memory during the tick. */
-type Working = { -readonly [K in keyof EndpointMemory]: EndpointMemory[K] } & {
-  address: string;
-  current: boolean;
-  isNew: boolean;
-};
+type Working = { -readonly [K in keyof EndpointMemory]: EndpointMemory[K] };
 
 export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const { service, id, previous, now, specs } = input;
@@ -85,14 +81,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     lastAddress = ep.address;
     const before = previous?.endpoints[ep.address];
     if (!ep.ready) {
-      memory[ep.address] = before ? { ...before, ready: false } : newMemory(now, false, 0, policy.weightFloor);
+      memory[ep.address] = toWorking(before ?? newMemory(ep.address, now, false, 0, policy.weightFloor), ep.address, false);
       continue;
     }
     // New endpoints of a known service, and endpoints ready again, ramp up (slow start);
     // at a service's first tick nothing is new.
     const starts = previous !== undefined && policy.slowStartMs > 0 && (before === undefined || !before.ready);
-    const base = before ?? newMemory(now, true, starts ? now : 0, starts ? policy.weightFloor : 1);
-    const w: Working = { ...base, address: ep.address, ready: true, current: false, isNew: before === undefined };
+    const base = before ?? newMemory(ep.address, now, true, starts ? now : 0, starts ? policy.weightFloor : 1);
+    const w = toWorking(base, ep.address);
     if (starts && before !== undefined) {
       w.slowStartAt = now;
       w.control = 1;
@@ -128,22 +124,17 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   }
 
   // 3. Scores against the peers.
-  const inputs: ScoringInput[] = work.map((w) => ({ address: w.address, signals: w.signals, current: w.current, ejected: w.ejected }));
-  const { referenceMs, scores } = scoreService(inputs, policy, specs);
+  const { referenceMs, scores } = scoreService(work, policy, specs);
 
   // 4. Ejections (none on stale data; all lifted once the data is too old).
-  const outcome = decideEjections(
-    work.map((w) => ({
-      address: w.address,
-      ejected: w.ejected && freshness !== 'reset',
-      ejectedAt: w.ejectedAt,
-      ejections: w.ejections,
-      errorRatio: w.current ? w.signals.errorRatio : undefined,
-    })),
-    policy,
-    now,
-    freshness === 'fresh',
-  );
+  const candidates: EjectionCandidate[] = [];
+  for (const w of work) {
+    const errorRatio = w.current ? w.signals.errorRatio : undefined;
+    if (w.ejected || (errorRatio !== undefined && errorRatio > policy.errorThreshold)) {
+      candidates.push({ address: w.address, ejected: w.ejected && freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
+    }
+  }
+  const outcome = decideEjections(candidates, work.length, policy, now, freshness === 'fresh');
   const added = new Set(outcome.added);
   const released = new Set(outcome.released);
   for (const w of work) if (w.ejected && freshness === 'reset') released.add(w.address);
@@ -271,7 +262,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
       // The step limit binds the served multiplier, whatever moved it (slow start, a
       // changed annotation), except for ejections and panic, which act at once by design.
-      if (!w.isNew && !(wasPanic && !panic)) {
+      if (w.firstSeenAt !== now && !(wasPanic && !panic)) {
         effective = Math.min(effective, w.effective * maxIncrease(policy, fraction));
         // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
         effective = Math.max(effective, w.effective * maxCut(policy, 1));
@@ -313,7 +304,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       reason: w.reason,
       changedAt: w.changedAt,
     });
-    memory[w.address] = toMemory(w);
+    memory[w.address] = w;
   }
 
   return {
@@ -382,8 +373,10 @@ function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: bo
   return 'healthy';
 }
 
-function newMemory(now: number, ready: boolean, slowStartAt: number, effective: number): EndpointMemory {
+function newMemory(address: string, now: number, ready: boolean, slowStartAt: number, effective: number): EndpointMemory {
   return {
+    address,
+    current: false,
     firstSeenAt: now,
     ready,
     signals: {},
@@ -405,9 +398,34 @@ function newMemory(now: number, ready: boolean, slowStartAt: number, effective: 
   };
 }
 
-function toMemory(w: Working): EndpointMemory {
-  const { current: _current, isNew: _isNew, address: _address, ...rest } = w;
-  return rest;
+/*
+ * Explicit field-by-field copies (not spreads): every memory object gets the same shape,
+ * which keeps property access fast over 10,000 endpoints (spreads of spread objects fall
+ * into slow dictionary mode).
+ */
+function toWorking(m: EndpointMemory, address: string, ready = true): Working {
+  return {
+    address,
+    current: false,
+    firstSeenAt: m.firstSeenAt,
+    ready,
+    signals: m.signals,
+    sampleAt: m.sampleAt,
+    lastDataAt: m.lastDataAt,
+    control: m.control,
+    cutFrom: m.cutFrom,
+    goodSinceCut: m.goodSinceCut,
+    episodeAt: m.episodeAt,
+    effective: m.effective,
+    published: m.published,
+    lastCutAt: m.lastCutAt,
+    ejected: m.ejected,
+    ejectedAt: m.ejectedAt,
+    ejections: m.ejections,
+    slowStartAt: m.slowStartAt,
+    reason: m.reason,
+    changedAt: m.changedAt,
+  };
 }
 
 function byAddress(a: { address: string }, b: { address: string }): number {

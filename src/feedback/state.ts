@@ -16,6 +16,10 @@ export interface SmoothedMemory {
 
 /** What the engine remembers about one endpoint of one service. */
 export interface EndpointMemory {
+  /** The endpoint's address (also its key in `ServiceMemory.endpoints`). */
+  readonly address: string;
+  /** Whether the endpoint had a usable sample at its last tick. */
+  readonly current: boolean;
   /** When the engine first saw the endpoint, ms since the epoch. */
   readonly firstSeenAt: number;
   /** Whether the endpoint was ready at the last tick (not-ready → ready starts a slow start). */

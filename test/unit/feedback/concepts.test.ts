@@ -108,21 +108,21 @@ describe('ejection', () => {
   });
   it('ejects the worst first and keeps already ejected ones in place', () => {
     const c = (address: string, errorRatio: number, ejected = false) => ({ address, ejected, ejectedAt: ejected ? 1000 : 0, ejections: ejected ? 1 : 0, errorRatio });
-    const out = decideEjections([c('a', 0.3), c('b', 0.5), c('c', 0), c('d', 0), c('e', 0)], p, 5000, true);
+    const out = decideEjections([c('a', 0.3), c('b', 0.5), c('c', 0), c('d', 0), c('e', 0)], 5, p, 5000, true);
     expect([...out.ejected]).toEqual(['b']);
-    const kept = decideEjections([c('a', 0.9), c('b', 0.5, true), c('c', 0), c('d', 0), c('e', 0)], p, 5000, true);
+    const kept = decideEjections([c('a', 0.9), c('b', 0.5, true), c('c', 0), c('d', 0), c('e', 0)], 5, p, 5000, true);
     expect([...kept.ejected]).toEqual(['b']);
   });
   it('returns an endpoint after its ejection time once errors are under half the threshold, or unknown', () => {
     const e = { address: 'a', ejected: true, ejectedAt: 0, ejections: 1 };
-    expect(decideEjections([{ ...e, errorRatio: 0.2 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual([]);
-    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 5_000, true).released).toEqual([]);
-    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual(['a']);
-    expect(decideEjections([{ ...e, errorRatio: undefined }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], p, 60_000, true).released).toEqual(['a']);
+    expect(decideEjections([{ ...e, errorRatio: 0.2 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 60_000, true).released).toEqual([]);
+    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 5_000, true).released).toEqual([]);
+    expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 60_000, true).released).toEqual(['a']);
+    expect(decideEjections([{ ...e, errorRatio: undefined }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 60_000, true).released).toEqual(['a']);
     expect(ejectionTimeMs(3)).toBe(3 * ejectionTimeMs(1));
   });
   it('ejects nothing new on stale data', () => {
-    const out = decideEjections([{ address: 'a', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0.9 }, { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 }], p, 0, false);
+    const out = decideEjections([{ address: 'a', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0.9 }, { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 }], 2, p, 0, false);
     expect(out.ejected.size).toBe(0);
   });
 });
