@@ -47,6 +47,8 @@ export function breaches(spec: CustomSignalSpec, value: number | undefined): boo
   return spec.direction === 'higher-is-better' ? value < spec.threshold : value > spec.threshold;
 }
 
+const NO_BREACHES: readonly string[] = Object.freeze([]);
+
 function hotFactor(utilisation: number | undefined): number {
   if (utilisation === undefined || utilisation <= HOT_UTILISATION) return 1;
   const over = Math.min(1, (utilisation - HOT_UTILISATION) / (1 - HOT_UTILISATION));
@@ -64,8 +66,8 @@ export function costOf(
   neutralLatencyMs: number,
   policy: ServicePolicy,
   specs: readonly CustomSignalSpec[],
-): { cost: number | undefined; customBreaches: string[] } {
-  const customBreaches = specs.filter((s) => breaches(s, signals.custom?.[s.name])).map((s) => s.name).sort();
+): { cost: number | undefined; customBreaches: readonly string[] } {
+  const customBreaches = specs.length === 0 ? NO_BREACHES : specs.filter((s) => breaches(s, signals.custom?.[s.name])).map((s) => s.name).sort();
   const anySignal =
     signals.latencyMs !== undefined ||
     signals.errorRatio !== undefined ||
@@ -114,7 +116,7 @@ export function scoreService(
   }
   // The latency given to endpoints that report errors but no latency: the peers' typical one.
   const neutral = Math.max(lowerQuantile(latencies, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
-  const costs = new Map<string, { cost: number | undefined; customBreaches: string[] }>();
+  const costs = new Map<string, { cost: number | undefined; customBreaches: readonly string[] }>();
   const referenceCosts: number[] = [];
   for (const e of inputs) {
     if (!e.current) continue;

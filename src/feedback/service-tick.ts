@@ -206,6 +206,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 7. Per endpoint: control, caps, step limit, quantisation, reasons.
   const hysteresis = Math.min(QUANTISE_HYSTERESIS, policy.maxStep / 2);
+  const riseLimit = maxIncrease(policy, fraction);
+  const cutLimit = maxCut(policy, 1);
   const reports: EndpointWeight[] = [];
   const row = new Map<string, number>();
   let changedAt = previous?.changedAt ?? 0;
@@ -263,9 +265,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       // The step limit binds the served multiplier, whatever moved it (slow start, a
       // changed annotation), except for ejections and panic, which act at once by design.
       if (w.firstSeenAt !== now && !(wasPanic && !panic)) {
-        effective = Math.min(effective, w.effective * maxIncrease(policy, fraction));
+        effective = Math.min(effective, w.effective * riseLimit);
         // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
-        effective = Math.max(effective, w.effective * maxCut(policy, 1));
+        effective = Math.max(effective, w.effective * cutLimit);
       }
     }
     w.effective = effective;

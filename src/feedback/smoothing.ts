@@ -50,6 +50,19 @@ export function hasData(sample: EndpointSample | undefined, specs: readonly Cust
   return specs.some((s) => usable(sample.custom?.[s.name]));
 }
 
+/** One field's step: unusable raw values keep the previous smoothed value. */
+function fold(
+  prev: number | undefined,
+  raw: number | undefined,
+  worse: 'up' | 'down' | 'none',
+  dtMs: number,
+  halfLifeMs: number,
+  max?: number,
+): number | undefined {
+  if (!usable(raw)) return prev;
+  return ewmaAsymmetric(prev, max === undefined ? raw : Math.min(raw, max), dtMs, halfLifeMs, worse);
+}
+
 /**
  * Fold one raw sample into the smoothed signals. Fields absent or unusable in the sample
  * keep their smoothed value (missing data is never bad data). Ratios are clamped to 0..1.
@@ -69,11 +82,6 @@ export function smoothSample(
     memory?: number;
     custom?: Record<string, number>;
   } = {};
-  const fold = (prev: number | undefined, raw: number | undefined, worse: 'up' | 'down' | 'none', max?: number) => {
-    if (!usable(raw)) return prev;
-    const v = max === undefined ? raw : Math.min(raw, max);
-    return ewmaAsymmetric(prev, v, dtMs, halfLifeMs, worse);
-  };
   // Latency is smoothed geometrically (in log space): what matters is "how many times
   // slower", and a 10 s spike must not take minutes to decay back to 20 ms.
   const latencyMs = usable(sample.latencyMs)
@@ -87,10 +95,10 @@ export function smoothSample(
         ),
       )
     : previous.latencyMs;
-  const errorRatio = fold(previous.errorRatio, sample.errorRatio, 'up', 1);
-  const requestRate = fold(previous.requestRate, sample.requestRate, 'none');
-  const cpu = fold(previous.cpu, sample.cpu, 'up');
-  const memory = fold(previous.memory, sample.memory, 'up');
+  const errorRatio = fold(previous.errorRatio, sample.errorRatio, 'up', dtMs, halfLifeMs, 1);
+  const requestRate = fold(previous.requestRate, sample.requestRate, 'none', dtMs, halfLifeMs);
+  const cpu = fold(previous.cpu, sample.cpu, 'up', dtMs, halfLifeMs);
+  const memory = fold(previous.memory, sample.memory, 'up', dtMs, halfLifeMs);
   if (latencyMs !== undefined) out.latencyMs = latencyMs;
   if (errorRatio !== undefined) out.errorRatio = errorRatio;
   if (requestRate !== undefined) out.requestRate = requestRate;
@@ -102,7 +110,7 @@ export function smoothSample(
     // Specs are iterated sorted by name so that the record's key order is deterministic.
     for (const spec of [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const worse = spec.direction === 'higher-is-better' ? 'down' : 'up';
-      const v = fold(previous.custom?.[spec.name], sample.custom?.[spec.name], worse);
+      const v = fold(previous.custom?.[spec.name], sample.custom?.[spec.name], worse, dtMs, halfLifeMs);
       if (v !== undefined) {
         custom[spec.name] = v;
         any = true;
