@@ -3,6 +3,7 @@
  * for decisions, /api/weights and Events. Pure string formatting.
  */
 import type { ServicePolicy } from '../model/index.js';
+import type { ControlAction } from './control.js';
 import type { Score } from './scoring.js';
 import type { SmoothedMemory } from './state.js';
 import { CUT_BAND, RESTORE_BAND } from './tuning.js';
@@ -85,3 +86,29 @@ export function staleResetReason(ageMs: number): string {
 export function driftReason(ageMs: number | undefined): string {
   return ageMs === undefined ? 'no signals: drifting back to equal' : `no signals for ${formatMs(ageMs)}: drifting back to equal`;
 }
+
+/** Why a published weight moved, when no ejection or return explains it. */
+export function explainShift(
+  up: boolean,
+  c: {
+    panic: boolean;
+    panicExit: boolean;
+    action: ControlAction | 'drift';
+    slowStartBinds: boolean;
+    cut: () => string;
+    restore: () => string;
+    panicText: () => string;
+    panicExitText: () => string;
+    drift: () => string;
+    ramp: () => string;
+  },
+): string {
+  if (c.panic) return `panic: ${c.panicText()}`;
+  if (c.panicExit) return `panic over: ${c.panicExitText()}`;
+  if (!up) return c.action === 'cut' ? c.cut() : 'weight follows the signals';
+  if (c.action === 'drift') return c.drift();
+  if (c.slowStartBinds) return c.ramp();
+  if (c.action === 'restore') return c.restore();
+  return 'returning within the step limit';
+}
+

@@ -17,7 +17,9 @@ import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './eject
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
+import { byAddress, isSorted, newMemory, toWorking, type Working } from './memory.js';
 import { scoreService } from './scoring.js';
+import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { ewma, hasData, smoothSample } from './smoothing.js';
 import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
@@ -26,7 +28,6 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  MAX_SHIFT,
   RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
@@ -60,7 +61,6 @@ function freshnessOf(ageMs: number, holdMs: number): Freshness {
 }
 
 /** Mutable working copy of an endpoint's memory during the tick. */
-type Working = { -readonly [K in keyof EndpointMemory]: EndpointMemory[K] };
 
 export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const { service, id, previous, now, specs } = input;
@@ -192,16 +192,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
       proposals.set(w.address, controlStep(w.control, scores.get(w.address)!.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom }));
     }
-    // Cutting is pointless when every endpoint that would take the load is already
-    // degraded against the baseline (a mass degradation): hold, and let panic decide.
-    const receivers = work.filter((w) => !w.ejected && proposals.get(w.address)?.action !== 'cut');
-    const noHeadroom = receivers.every((w) => {
-      const cost = scores.get(w.address)?.cost;
-      return cost !== undefined && cost >= DEGRADED_RATIO * baselineMs;
-    });
-    if (noHeadroom) {
-      for (const w of work) if (proposals.get(w.address)?.action === 'cut') proposals.set(w.address, { control: w.control, action: 'hold' });
-    } else capShift(work, proposals);
+    limitShift(work, proposals, scores, baselineMs);
   }
 
   // 7. Per endpoint: control, caps, step limit, quantisation, reasons.
@@ -275,7 +266,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const published = quantise(effective, before > 0 ? before : undefined, hysteresis);
     w.published = published;
     if (published !== before) {
-      reason ??= explainShift(published > before, {
+      reason ??= why.explainShift(published > before, {
         panic,
         panicExit: wasPanic && !panic,
         action,
@@ -317,56 +308,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   };
 }
 
-/**
- * Cap the share of the service's traffic that one round of cuts moves onto the other
- * endpoints at MAX_SHIFT, scaling every cut's removed fraction alike: when several
- * endpoints degrade at once, the rest must not be pushed past their capacity in one go
- * (they get the time to show whether they can take it). Monotone: a deeper wanted cut
- * still gives a deeper capped cut.
- */
-function capShift(work: readonly Working[], proposals: Map<string, ControlResult>): void {
-  let total = 0;
-  for (const w of work) total += w.effective;
-  if (!(total > 0)) return;
-  let moved = 0;
-  for (const w of work) {
-    const p = proposals.get(w.address);
-    if (p?.action === 'cut') moved += (w.effective / total) * (1 - p.control / w.control);
-  }
-  if (moved <= MAX_SHIFT) return;
-  const scale = MAX_SHIFT / moved;
-  for (const w of work) {
-    const p = proposals.get(w.address);
-    if (p?.action !== 'cut') continue;
-    proposals.set(w.address, { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut' });
-  }
-}
-
-/** Why a published weight moved, when no ejection or return explains it. */
-function explainShift(
-  up: boolean,
-  c: {
-    panic: boolean;
-    panicExit: boolean;
-    action: ControlAction | 'drift';
-    slowStartBinds: boolean;
-    cut: () => string;
-    restore: () => string;
-    panicText: () => string;
-    panicExitText: () => string;
-    drift: () => string;
-    ramp: () => string;
-  },
-): string {
-  if (c.panic) return `panic: ${c.panicText()}`;
-  if (c.panicExit) return `panic over: ${c.panicExitText()}`;
-  if (!up) return c.action === 'cut' ? c.cut() : 'weight follows the signals';
-  if (c.action === 'drift') return c.drift();
-  if (c.slowStartBinds) return c.ramp();
-  if (c.action === 'restore') return c.restore();
-  return 'returning within the step limit';
-}
-
 function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: boolean): EndpointState {
   if (w.ejected) return 'ejected';
   if (stale) return 'stale';
@@ -375,66 +316,3 @@ function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: bo
   return 'healthy';
 }
 
-function newMemory(address: string, now: number, ready: boolean, slowStartAt: number, effective: number): EndpointMemory {
-  return {
-    address,
-    current: false,
-    firstSeenAt: now,
-    ready,
-    signals: {},
-    sampleAt: 0,
-    lastDataAt: 0,
-    control: 1,
-    cutFrom: 1,
-    goodSinceCut: true,
-    episodeAt: 0,
-    effective,
-    published: 0,
-    lastCutAt: 0,
-    ejected: false,
-    ejectedAt: 0,
-    ejections: 0,
-    slowStartAt,
-    reason: '',
-    changedAt: 0,
-  };
-}
-
-/*
- * Explicit field-by-field copies (not spreads): every memory object gets the same shape,
- * which keeps property access fast over 10,000 endpoints (spreads of spread objects fall
- * into slow dictionary mode).
- */
-function toWorking(m: EndpointMemory, address: string, ready = true): Working {
-  return {
-    address,
-    current: false,
-    firstSeenAt: m.firstSeenAt,
-    ready,
-    signals: m.signals,
-    sampleAt: m.sampleAt,
-    lastDataAt: m.lastDataAt,
-    control: m.control,
-    cutFrom: m.cutFrom,
-    goodSinceCut: m.goodSinceCut,
-    episodeAt: m.episodeAt,
-    effective: m.effective,
-    published: m.published,
-    lastCutAt: m.lastCutAt,
-    ejected: m.ejected,
-    ejectedAt: m.ejectedAt,
-    ejections: m.ejections,
-    slowStartAt: m.slowStartAt,
-    reason: m.reason,
-    changedAt: m.changedAt,
-  };
-}
-
-function byAddress(a: { address: string }, b: { address: string }): number {
-  return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
-}
-
-function isSorted(eps: readonly { address: string }[]): boolean {
-  for (let i = 1; i < eps.length; i++) if (byAddress(eps[i - 1]!, eps[i]!) >= 0) return false;
-  return true;
-}
