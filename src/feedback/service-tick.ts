@@ -75,6 +75,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const work: Working[] = [];
   let anyCurrent = false;
   let lastAddress: string | undefined;
+  // Endpoints whose error ratio was measured this tick. Ejection and return judge only
+  // these: an ejected endpoint sees so little traffic that its error ratio is often
+  // NaN, and the smoothed value of before must not keep it ejected (nor eject anyone).
+  const errorsMeasured = new Set<string>();
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -100,6 +104,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.lastDataAt = now;
       w.current = true;
       anyCurrent = true;
+      if (Number.isFinite(sample.errorRatio) && sample.errorRatio! >= 0) errorsMeasured.add(ep.address);
     }
     if (starts) {
       decisions.push({
@@ -129,7 +134,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // 4. Ejections (none on stale data; all lifted once the data is too old).
   const candidates: EjectionCandidate[] = [];
   for (const w of work) {
-    const errorRatio = w.current ? w.signals.errorRatio : undefined;
+    const errorRatio = errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined;
     if (w.ejected || (errorRatio !== undefined && errorRatio > policy.errorThreshold)) {
       candidates.push({ address: w.address, ejected: w.ejected && freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
     }
@@ -219,7 +224,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
       kind = 'restore';
-      reason = why.releaseReason(w.current ? w.signals.errorRatio : undefined, policy);
+      reason = why.releaseReason(errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined, policy);
     }
     if (panic) {
       w.control = 1;

@@ -97,3 +97,17 @@ describe('runEngine', () => {
     expect(out.state.services).toEqual({});
   });
 });
+
+describe('ejection without data', () => {
+  it('returns an ejected endpoint whose error ratio is no longer measured (too little traffic)', () => {
+    const d = run({ errorRatio: 0.3 }, 3);
+    expect(d.endpointState('api', '10.0.0.3')).toBe('ejected');
+    // Ejected, it gets so few calls that Prometheus has a rate but no error ratio.
+    for (let t = 4; t <= 20; t++) {
+      const s = uniform(ADDRS, healthy);
+      s['10.0.0.3'] = { requestRate: 0.1, errorRatio: Number.NaN };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+    }
+    expect(d.endpointState('api', '10.0.0.3')).toBe('slow-start');
+  });
+});
