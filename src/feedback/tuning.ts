@@ -133,4 +133,4 @@ export const HOT_PENALTY = 2;
 export const CUSTOM_PENALTY = 2;
 
 /** Published weights move only when the computed one is this far (relative) from them. */
-export const QUANTISE_HYSTERESIS = 0.05;
+export const QUANTISE_HYSTERESIS = 0.1;
