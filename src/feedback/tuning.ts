@@ -31,7 +31,7 @@ export const MIN_REFERENCE_FRACTION = 0.1;
 export const ERROR_COST_TARGETS = 4;
 
 /** Dead band: no cut while the cost is within (1 + this) × the reference. */
-export const CUT_BAND = 0.3;
+export const CUT_BAND = 0.4;
 
 /** Hysteresis: restore only once the cost is back under (1 + this) × the reference. */
 export const RESTORE_BAND = 0.15;
@@ -40,9 +40,9 @@ export const RESTORE_BAND = 0.15;
 export const DEGRADED_RATIO = 2;
 
 /**
- * The cut the signals ask for, per second: ((1 + CUT_BAND) / ratio) ^ CUT_EXPONENT.
- * Proportional to the log of how much worse the endpoint is: 1.5× asks for −25%/s,
- * 5× for −93%/s (then bounded by the cut limit).
+ * The cut the signals ask for, per cut: ((1 + CUT_BAND) / ratio) ^ CUT_EXPONENT. With 1,
+ * a 2× endpoint is cut to 70% and a 5× one to 28% (then bounded by the cut limit);
+ * a larger exponent cut overloaded endpoints of small capacity too deep in simulation.
  */
 export const CUT_EXPONENT = 1;
 
@@ -115,7 +115,7 @@ export const BASELINE_HALF_LIFE_MS = 60_000;
 /** Panic lasts at least this long, so that it does not flap. */
 export const PANIC_MIN_MS = 10_000;
 /** Slowness must keep a service over the panic threshold this long to start a panic. */
-export const PANIC_CONFIRM_MS = 5_000;
+export const PANIC_CONFIRM_MS = 10_000;
 /** A panic that only slowness keeps going ends after this long (see panic.ts). */
 export const PANIC_MAX_MS = 60_000;
 /** After such an end, slowness alone cannot start a panic for this long. */

@@ -5,7 +5,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
+import { PANIC_CONFIRM_MS, PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import { policy } from './fixtures.js';
 
@@ -135,7 +135,9 @@ describe('panic', () => {
     expect(decidePanic(calm, count(2), p, 0).panic).toBe(false);
     const first = decidePanic(calm, count(3), p, 1000);
     expect(first.panic).toBe(false);
-    expect(decidePanic(first, count(3), p, 7000)).toEqual({ panic: true, panicSince: 7000, cooldownUntil: 0, overSince: 0, change: 'enter' });
+    expect(decidePanic(first, count(3), p, 1000 + PANIC_CONFIRM_MS - 1).panic).toBe(false);
+    const at = 1000 + PANIC_CONFIRM_MS;
+    expect(decidePanic(first, count(3), p, at)).toEqual({ panic: true, panicSince: at, cooldownUntil: 0, overSince: 0, change: 'enter' });
   });
   it('enters at once when three of five are failing', () => {
     expect(decidePanic(calm, count(3, 3), p, 0).change).toBe('enter');
