@@ -11,7 +11,9 @@ import { parseConfig } from '../../../src/app/config.js';
 import { startWeir, type RunningWeir } from '../../../src/app/weir.js';
 import { startBackend, type Backend, type BackendState } from '../../../src/demo/backend/index.js';
 import { startPrometheus } from '../../../src/demo/prometheus-process.js';
+import { pino } from 'pino';
 import { createRootLogger, silentLogger } from '../../../src/lib/log.js';
+import { waitFor } from '../wait.js';
 
 export const NAMESPACE = 'shop';
 export const SERVICE = 'echo';
@@ -26,10 +28,20 @@ export interface LoopEnv {
   /** Stop the Prometheus server (the rest keeps running). */
   stopPrometheus(): Promise<void>;
   /** `/api/weights` of the service: endpoint pod name → the endpoint's view. */
-  weights(): Promise<Map<string, { weight: number; served: number; state: string; reason: string }>>;
+  weights(): Promise<Map<string, EndpointView>>;
+  /** Resolve once every endpoint is healthy with a measured latency (Prometheus has data). */
+  settled(timeoutMs?: number): Promise<void>;
   /** The service's view in `/api/weights`. */
   service(): Promise<{ panic: boolean; metricsAvailable: boolean; [k: string]: unknown }>;
   stop(): Promise<void>;
+}
+
+export interface EndpointView {
+  readonly weight: number;
+  readonly served: number;
+  readonly state: string;
+  readonly reason: string;
+  readonly signals?: { readonly latencyMs?: number; readonly errorRatio?: number };
 }
 
 export interface LoopEnvOptions {
@@ -93,13 +105,23 @@ export async function startLoopEnv(opts: LoopEnvOptions): Promise<LoopEnv> {
       {},
     );
     if (!config.valid) throw new Error(config.errors.join('\n'));
-    const log = process.env.WEIR_TEST_LOG ? createRootLogger({ level: process.env.WEIR_TEST_LOG }) : silentLogger();
+    // WEIR_TEST_LOG=level (and WEIR_TEST_LOG_FILE=path) make weir's logs visible when debugging.
+    const log = process.env.WEIR_TEST_LOG
+      ? createRootLogger({
+          level: process.env.WEIR_TEST_LOG,
+          ...(process.env.WEIR_TEST_LOG_FILE ? { destination: pino.destination({ dest: process.env.WEIR_TEST_LOG_FILE, sync: true }) } : {}),
+        })
+      : silentLogger();
     const weir = await startWeir(config.result, { log });
     stops.push(() => weir.stop());
 
-    const api = async (): Promise<{ services: { id: string; endpoints: { pod?: string; weight: number; served: number; state: string; reason: string }[] }[] }> => {
+    const api = async (): Promise<{ services: { id: string; endpoints: (EndpointView & { pod?: string })[] }[] }> => {
       const res = await fetch(`${weir.httpUrl}/api/weights`);
       return (await res.json()) as never;
+    };
+    const weights = async (): Promise<Map<string, EndpointView>> => {
+      const svc = (await api()).services.find((s) => s.id === `${NAMESPACE}/${SERVICE}`);
+      return new Map((svc?.endpoints ?? []).map((e) => [e.pod ?? '', e]));
     };
     return {
       backends,
@@ -110,10 +132,14 @@ export async function startLoopEnv(opts: LoopEnvOptions): Promise<LoopEnv> {
         prometheusStopped = true;
         await prometheus.stop();
       },
-      weights: async () => {
-        const svc = (await api()).services.find((s) => s.id === `${NAMESPACE}/${SERVICE}`);
-        return new Map((svc?.endpoints ?? []).map((e) => [e.pod ?? '', e]));
-      },
+      weights,
+      // Wait for data, not for readiness: an endpoint without data yet is also "healthy".
+      settled: (timeoutMs = 60_000) =>
+        waitFor(
+          weights,
+          (w) => w.size === backends.length && [...w.values()].every((e) => e.state === 'healthy' && e.signals?.latencyMs !== undefined),
+          { timeoutMs, what: 'every endpoint healthy with measured latency' },
+        ).then(() => undefined),
       service: async () => (await api()).services.find((s) => s.id === `${NAMESPACE}/${SERVICE}`) as never,
       stop: stopAll,
     };
