@@ -30,7 +30,7 @@ test(
       // 30 s warm-up → 1.2 s, 60 s fault → 2.4 s, 30 s heal → 1.2 s.
       durationScale: 0.04,
       outDir,
-      clients: 2,
+      clients: 1,
     });
     const files = await writeOutputs(result, outDir, true);
 
