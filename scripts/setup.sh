@@ -33,6 +33,11 @@ if [ ${#need[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# `npm install` with the committed lock file, not `npm ci`: npm 11.19's `npm ci` wrongly
+# reports this lock file out of sync (rollup's platform packages, optional dependencies of
+# vite) even when it was just generated. With every version pinned and the lock file
+# present, `npm install` installs exactly the locked versions and leaves the lock file as
+# it is (checked: the file is byte-identical after a fresh install).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
