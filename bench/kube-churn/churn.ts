@@ -2,8 +2,10 @@
  * The kube-churn bench: weir's Kubernetes side (discovery + status writer fed by a
  * 1-second loop of equal weights) against the test API server while EndpointSlices
  * churn. Measures event-to-Topology latency (from the change in the API server to the
- * Topology that contains it, hold-off included), status writes per second, and weir's
- * CPU and RSS.
+ * Topology that contains it, hold-off included), event-to-xDS latency (to the flush of
+ * the xDS cache whose ClusterLoadAssignment carries it: discovery hold-off, resource
+ * build, encoding and the cache's coalescing window included; streams' send time is
+ * bench/xds-fanout's), status writes per second, and weir's CPU and RSS.
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -11,6 +13,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { startKubeDiscovery } from '../../src/discovery/kube/index.js';
 import { silentLogger } from '../../src/lib/log.js';
+import { createXdsCache, TYPE_URL } from '../../src/xds/index.js';
+import { buildResources } from '../../src/xds/resources/index.js';
 import type { Topology } from '../../src/model/index.js';
 import { createStatusWriter } from '../../src/status/index.js';
 import { reportFor } from '../../test/support/kube-api/reports.js';
@@ -34,6 +38,8 @@ export interface ChurnResult {
   readonly changes: number;
   readonly observed: number;
   readonly latencyMs: { p50: number; p99: number; max: number };
+  /** From the change in the API server to the xDS cache flush carrying it. */
+  readonly xdsLatencyMs: { p50: number; p99: number; max: number; observed: number };
   readonly statusWritesPerSecond: { mean: number; max: number };
   readonly writerRequestsPerSecond: { mean: number; max: number };
   readonly weirCpuPercentOfOneCore: number;
@@ -98,6 +104,28 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   discovery.onChange((t) => {
     topologies++;
     check(t, wallNow());
+    cache.update(t, new Map());
+  });
+
+  // Event to xDS: the cache is fed every Topology, as the control loop does on a change.
+  const cache = createXdsCache({ build: buildResources, log, registry: new Registry() });
+  cache.update(discovery.current(), new Map());
+  const xdsPending = new Map<string, number[]>();
+  const xdsLatencies: number[] = [];
+  cache.watch((changes) => {
+    const at = wallNow();
+    for (const change of changes) {
+      if (change.kind !== 'envoy') continue;
+      for (const name of change.diffs.get(TYPE_URL.ENDPOINT)?.changed ?? []) {
+        // `S.N:P` → `N/S` (Service names and namespaces are DNS labels: no dots).
+        const dot = name.indexOf('.');
+        const id = `${name.slice(dot + 1, name.lastIndexOf(':'))}/${name.slice(0, dot)}`;
+        const made = xdsPending.get(id);
+        if (!made) continue;
+        for (const m of made) xdsLatencies.push(Math.max(0, at - m));
+        xdsPending.delete(id);
+      }
+    }
   });
 
   const rss: number[] = [];
@@ -113,6 +141,9 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   const cpu0 = process.cpuUsage();
   const w0 = Date.now();
   const stats = await api.churn(o.ratePerSecond, o.durationS, (c: ChangeRecord) => {
+    const list = xdsPending.get(c.serviceId);
+    if (list) list.push(c.at);
+    else xdsPending.set(c.serviceId, [c.at]);
     const k = `${c.serviceId} ${c.address}`;
     // The Topology may already hold it (IPC can be slower than the watch): count it
     // now, an upper bound of its latency.
@@ -122,7 +153,7 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   });
   // Let the last changes arrive.
   const deadline = Date.now() + 5_000;
-  while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ((pending.size > 0 || xdsPending.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpu0);
   const wall = (Date.now() - w0) / 1000;
   loop.disable();
@@ -131,6 +162,8 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
   clearInterval(tick);
   await writer.stop();
   await discovery.stop();
+  cache.close();
+  const xdsSorted = [...xdsLatencies].sort((a, b) => a - b);
 
   const sorted = [...latencies].sort((a, b) => a - b);
   const perSecond = (xs: number[]): { mean: number; max: number } => ({
@@ -143,6 +176,12 @@ export async function runKubeChurn(api: ApiSide, o: ChurnOptions): Promise<Churn
     changes: stats.changes,
     observed: latencies.length,
     latencyMs: { p50: round(quantile(sorted, 0.5)), p99: round(quantile(sorted, 0.99)), max: round(sorted[sorted.length - 1] ?? NaN) },
+    xdsLatencyMs: {
+      p50: round(quantile(xdsSorted, 0.5)),
+      p99: round(quantile(xdsSorted, 0.99)),
+      max: round(xdsSorted[xdsSorted.length - 1] ?? NaN),
+      observed: xdsSorted.length,
+    },
     statusWritesPerSecond: perSecond(stats.statusWritesPerSecond),
     writerRequestsPerSecond: perSecond(stats.writerRequestsPerSecond),
     weirCpuPercentOfOneCore: round(((cpu.user + cpu.system) / 1e6 / wall) * 100),

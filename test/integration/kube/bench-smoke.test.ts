@@ -14,6 +14,10 @@ test('the kube-churn bench runs end to end on a tiny cluster', async () => {
   expect(r.observed).toBe(40);
   expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);
   expect(r.latencyMs.p99).toBeLessThan(5_000);
+  // Every change reached the xDS cache, after it reached the Topology.
+  expect(r.xdsLatencyMs.observed).toBe(40);
+  expect(r.xdsLatencyMs.p50).toBeGreaterThanOrEqual(r.latencyMs.p50 * 0.5);
+  expect(r.xdsLatencyMs.p99).toBeLessThan(5_000);
   expect(r.statusWritesPerSecond.mean).toBeGreaterThan(0);
   expect(r.weirRssMiB.max).toBeGreaterThan(0);
 });
