@@ -68,9 +68,8 @@ function newState(): TypeState {
   };
 }
 
-export class DeltaStream extends AdsStream {
+export class DeltaStream extends AdsStream<TypeState> {
   readonly variant: Variant = 'delta';
-  private readonly states = new Map<TypeUrl, TypeState>();
 
   /** Process one request. Never throws for bad input: it closes or ignores. */
   onRequest(req: DeltaDiscoveryRequestMsg): void {
@@ -116,22 +115,8 @@ export class DeltaStream extends AdsStream {
     this.evaluate(new Set(change.diffs.keys()));
   }
 
-  lastNack(type: TypeUrl): NackRecord | undefined {
-    return this.states.get(type)?.lastNack;
-  }
-
-  private state(type: TypeUrl): TypeState {
-    let st = this.states.get(type);
-    if (!st) {
-      st = newState();
-      this.states.set(type, st);
-    }
-    return st;
-  }
-
-  private abandonPending(type: TypeUrl, st: TypeState): void {
-    if (st.pending && this.kind) this.deps.convergence.done(this.deps.id, this.kind, type, st.pending.version);
-    st.pending = undefined;
+  protected newState(): TypeState {
+    return newState();
   }
 
   private subscribe(type: TypeUrl, st: TypeState, req: DeltaDiscoveryRequestMsg): void {

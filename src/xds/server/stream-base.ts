@@ -45,7 +45,16 @@ export interface NackRecord {
 /** Unknown type URLs logged per stream at most this many times (a hostile client cannot flood logs). */
 const MAX_LOGGED_UNKNOWN = 8;
 
-export abstract class AdsStream {
+/** What every per-type stream state holds, whatever the variant. */
+export interface BaseTypeState {
+  /** The un-ACKed response, if any. */
+  pending: { version: string; names: readonly string[] } | undefined;
+  lastNack: NackRecord | undefined;
+}
+
+export abstract class AdsStream<S extends BaseTypeState = BaseTypeState> {
+  /** Per type URL, what this stream knows of the client's subscription. */
+  protected readonly states = new Map<TypeUrl, S>();
   protected readonly deps: StreamDeps;
   protected readonly nonces: NonceSource;
   protected log: Logger;
@@ -65,6 +74,29 @@ export abstract class AdsStream {
 
   /** The cache flushed; push what this stream's subscriptions need. */
   abstract onCacheChange(change: CacheChange): void;
+
+  /** A fresh state for a type the client has not asked for before. */
+  protected abstract newState(): S;
+
+  /** The last NACK of a type, for diagnostics. */
+  lastNack(type: TypeUrl): NackRecord | undefined {
+    return this.states.get(type)?.lastNack;
+  }
+
+  protected state(type: TypeUrl): S {
+    let st = this.states.get(type);
+    if (!st) {
+      st = this.newState();
+      this.states.set(type, st);
+    }
+    return st;
+  }
+
+  /** Forget the un-ACKed response of a type (it will never be ACKed), for convergence. */
+  protected abandonPending(type: TypeUrl, st: S): void {
+    if (st.pending && this.kind) this.deps.convergence.done(this.deps.id, this.kind, type, st.pending.version);
+    st.pending = undefined;
+  }
 
   /** Stream ended: release what it holds elsewhere. */
   dispose(): void {
