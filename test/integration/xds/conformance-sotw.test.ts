@@ -8,20 +8,11 @@ import { TYPE_URL } from '../../../src/xds/types.js';
 import { ENVOY_NODE, GRPC_NODE, type SotwResponseMsg, type SotwStream } from '../../support/xds-client/ads-client.js';
 import { makeTopology, makeWeights } from '../../support/xds-client/fixtures.js';
 import { readCla, resourceName } from '../../support/xds-client/wire-reader.js';
+import { A, B, TWO, WITH_X, X } from './conformance-fixtures.js';
 import { startHarness, type Harness } from './harness.js';
 
 const CDS = TYPE_URL.CLUSTER;
 const EDS = TYPE_URL.ENDPOINT;
-const A = 'a.default:80';
-const B = 'b.default:80';
-const X = 'x.default:80';
-
-const TWO = makeTopology({ 'default/a': { endpoints: ['10.0.0.1@z1', '10.0.0.2@z1'] }, 'default/b': { endpoints: ['10.0.1.1@z1'] } });
-const WITH_X = makeTopology({
-  'default/a': { endpoints: ['10.0.0.1@z1', '10.0.0.2@z1'] },
-  'default/b': { endpoints: ['10.0.1.1@z1'] },
-  'default/x': { endpoints: ['10.0.2.1@z2'] },
-});
 
 function names(res: SotwResponseMsg): string[] {
   return res.resources.map((r) => resourceName(r.value));
