@@ -55,14 +55,7 @@ export async function startKube(config: WeirConfig, deps: { log: Logger; registr
     instance: config.identity,
   });
   if (!config.leaderElect) {
-    return {
-      discovery,
-      status,
-      stop: async () => {
-        await status.stop();
-        await discovery.stop();
-      },
-    };
+    return { discovery, status, stop: once(async () => stopAll([status, discovery])) };
   }
   const election = startLeaderElection({
     kubeConfig,
@@ -77,21 +70,27 @@ export async function startKube(config: WeirConfig, deps: { log: Logger; registr
     namespaces: config.namespaces,
     log: deps.log.child({ component: 'published-weights' }),
   });
-  let stopped: Promise<void> | undefined;
+  // The composition root releases the lease right after the loop stops; stop() does it
+  // too (first, so another replica takes over at once), and only once.
+  const releaseLease = once(() => election.stop());
   return {
     discovery,
     status,
-    election,
+    election: { isLeader: () => election.isLeader(), stop: releaseLease },
     followed,
-    stop: () => {
-      // Release the lease first so another replica takes over at once.
-      stopped ??= (async () => {
-        await election.stop();
-        await status.stop();
-        await followed.stop();
-        await discovery.stop();
-      })();
-      return stopped;
-    },
+    stop: once(async () => {
+      await releaseLease();
+      await stopAll([status, followed, discovery]);
+    }),
   };
+}
+
+async function stopAll(parts: readonly { stop(): Promise<void> }[]): Promise<void> {
+  for (const p of parts) await p.stop();
+}
+
+/** `f`, run at most once; later calls get the first call's promise. */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= f());
 }
