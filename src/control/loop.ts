@@ -137,7 +137,7 @@ export class ControlLoop {
         notices: this.opts.notices?.(topology) ?? new Map(),
       };
       this.lastReport = report;
-      this.record(report, out.table);
+      this.record(report);
       for (const sink of this.opts.sinks) {
         try {
           sink.report(report);
@@ -174,7 +174,7 @@ export class ControlLoop {
   }
 
   /** Metrics and one structured log line per decision. */
-  private record(report: LoopReport, table: WeightTable): void {
+  private record(report: LoopReport): void {
     for (const d of report.decisions) {
       this.metrics.weightChanges.inc({ kind: d.kind });
       this.opts.log.info(
@@ -188,11 +188,10 @@ export class ControlLoop {
     for (const [id, svc] of report.services) {
       this.metrics.panic.set({ service: id }, svc.panic ? 1 : 0);
       const pods = new Map(report.topology.services.get(id)?.endpoints.map((e) => [e.address, e.pod ?? '']) ?? []);
-      const served = table.get(id);
       for (const ep of svc.endpoints) {
         this.metrics.endpointWeight.set(
           { service: id, endpoint: ep.address, pod: pods.get(ep.address) ?? '' },
-          served?.get(ep.address) ?? ep.served,
+          ep.served,
         );
         for (const [signal, value] of signalEntries(ep.signals)) {
           this.metrics.endpointSignal.set({ service: id, endpoint: ep.address, signal }, value);
