@@ -15,6 +15,7 @@ import {
   CUT_EXPONENT,
   CUT_HOLD_MS,
   CUT_SPEED,
+  DEEPEN_STEP,
   EPISODE_MS,
   MAX_STEP_MS,
   PROBE_CUT,
@@ -46,6 +47,14 @@ export type ControlAction = 'cut' | 'restore' | 'hold';
 export interface ControlResult {
   readonly control: number;
   readonly action: ControlAction;
+  /**
+   * For a cut: the level a later deepening of it is measured from (the control before a
+   * full cut, or before the cut being deepened), 0 when it cannot be deepened (a gentle
+   * probing cut). Absent for restores and holds.
+   */
+  readonly deepenFrom?: number;
+  /** True when the cut deepens the last one during its hold (the hold restarts; the base stays). */
+  readonly deepened?: boolean;
 }
 
 /** What the controller remembers of its last cut. */
@@ -54,6 +63,9 @@ export interface CutMemory {
   readonly sinceCutMs: number;
   /** The multiplier the last cut started from (1 when never cut). */
   readonly cutFrom: number;
+  /** The level the last cut may be deepened from (0: it may not be), and whether it still may. */
+  readonly deepenFrom: number;
+  readonly deepenOpen: boolean;
 }
 
 /**
@@ -75,14 +87,14 @@ export function controlStep(
   const floor = policy.weightFloor;
   if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
   if (ratio > 1 + CUT_BAND) {
-    if (cut.sinceCutMs < CUT_HOLD_MS) return { control, action: 'hold' };
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
+    if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
     // Probing past the knee of a recent episode found the limit again: step back a little
     // (CUBIC's multiplicative decrease) rather than all the way down.
     const probing = cut.sinceCutMs < EPISODE_MS && control >= RESTORE_KNEE * cut.cutFrom;
     const limit = probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
     const next = Math.max(floor, control * Math.max(wanted, limit));
-    return next < control ? { control: next, action: 'cut' } : { control, action: 'hold' };
+    return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
     const fast = control < RESTORE_KNEE * cut.cutFrom;
@@ -90,6 +102,20 @@ export function controlStep(
     const next = Math.min(1, control * step);
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
+  return { control, action: 'hold' };
+}
+
+/**
+ * During a cut's hold, the window fills with data of the trouble that caused it: the first
+ * reading of a backend that turned 5× slower says 3×. A full cut may be deepened to what
+ * the newer reading asks for, measured from the level the cut started from (not from the
+ * cut level, so readings of the same trouble never compound), while DEEPEN_MS lasts and
+ * only by a meaningful step (to under DEEPEN_STEP of the control).
+ */
+function deepen(control: number, wanted: number, policy: ServicePolicy, cut: CutMemory): ControlResult {
+  if (!cut.deepenOpen || !(cut.deepenFrom > 0)) return { control, action: 'hold' };
+  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, maxCut(policy, 1)));
+  if (next < control * DEEPEN_STEP) return { control: next, action: 'cut', deepenFrom: cut.deepenFrom, deepened: true };
   return { control, action: 'hold' };
 }
 

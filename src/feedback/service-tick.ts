@@ -28,7 +28,7 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -195,7 +195,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     for (const w of work) {
       if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
-      proposals.set(w.address, controlStep(w.control, scores.get(w.address)!.ratio, fraction, policy, { sinceCutMs, cutFrom: w.cutFrom }));
+      proposals.set(w.address, controlStep(w.control, scores.get(w.address)!.ratio, fraction, policy, {
+        sinceCutMs,
+        cutFrom: w.cutFrom,
+        deepenFrom: w.deepenFrom,
+        deepenOpen: now < w.deepenUntil,
+      }));
     }
     limitShift(work, proposals, scores, baselineMs);
   }
@@ -245,6 +250,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         }
         w.goodSinceCut = false;
         w.lastCutAt = now;
+        if (r.deepened !== true) {
+          w.deepenFrom = r.deepenFrom ?? 0;
+          w.deepenUntil = w.deepenFrom > 0 ? now + DEEPEN_MS : 0;
+        }
       } else if (score.ratio !== undefined && score.ratio < 1 + RESTORE_BAND) {
         w.goodSinceCut = true;
       }

@@ -51,7 +51,8 @@ export function capShift(work: readonly Working[], proposals: Map<string, Contro
   for (const w of work) {
     const p = proposals.get(w.address);
     if (p?.action !== 'cut') continue;
-    proposals.set(w.address, { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut' });
+    // A capped cut already moves what the others can take: it is not deepened later.
+    proposals.set(w.address, { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut', deepenFrom: 0 });
   }
 }
 

@@ -36,6 +36,10 @@ export interface EndpointMemory {
   readonly control: number;
   /** The control value the last cut started from (1 when never cut): restores slow down near it. */
   readonly cutFrom: number;
+  /** The control the last full cut started from, which a deepening is measured from; 0: none. */
+  readonly deepenFrom: number;
+  /** Until when the last full cut may be deepened; 0: not. */
+  readonly deepenUntil: number;
   /** Whether the endpoint looked good (within the restore band) since its last cut. */
   readonly goodSinceCut: boolean;
   /** When the current episode of cuts began (its first cut); 0 when never cut. */

@@ -61,6 +61,16 @@ export const CUT_SPEED = 5;
 export const CUT_HOLD_MS = 6_000;
 
 /**
+ * For this long after a full cut, the cut may be deepened as the data of the trouble
+ * fills the window (see control.ts); after it, only the next cut (after CUT_HOLD_MS)
+ * goes deeper.
+ */
+export const DEEPEN_MS = 4_000;
+
+/** A deepening must take the control under this fraction of its value (no small steps). */
+export const DEEPEN_STEP = 0.8;
+
+/**
  * After a cut, restores wait this long: Prometheus' windows lag a few seconds, and
  * restoring before a cut shows in the data is how controllers oscillate.
  */

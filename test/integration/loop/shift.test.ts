@@ -42,19 +42,19 @@ describe('the loop shifts traffic away from a struggling backend and back', () =
     }
   });
 
-  // Issue 3 asks for "within 5 s". The engine cuts on the first reading (1–2 s after the
-  // change) and may deepen the cut only after its 6 s hold, so what it guarantees today is
-  // a first cut within 5 s and most of the traffic gone within 9 s; the closing note of
-  // issue 3 says so.
-  it('cuts a backend made 5× slower within 5 s, takes most of its traffic within 9 s, and gives it back after it heals', async () => {
+  it('takes most of the traffic of a backend made 5× slower within 5 s, and gives it back after it heals', async () => {
     const slow = env.backends[2]!;
     const t0 = Date.now();
     slow.set({ serviceTimeMs: 100 });
     await sleep(5000);
-    expect((await env.weights()).get(slow.name)!.served, 'weight of the slow backend 5 s after the change').toBeLessThan(100);
+    // What weir serves 5 s after the change: the slow backend's share of the weights.
+    const served = await env.weights();
+    const total = [...served.values()].reduce((a, e) => a + e.served, 0);
+    expect(served.get(slow.name)!.served / total, 'served share of the slow backend 5 s after the change').toBeLessThan(FAIR / 2);
     await sleep(4000);
-    const after = load.shares(t0 + 7500, t0 + 9000).get(slow.name) ?? 0;
-    expect(after, `share of the slow backend 7.5–9 s after the change`).toBeLessThan(FAIR / 2);
+    // What the real xDS client did with it: the calls it sent there from 5 s to 9 s.
+    const after = load.shares(t0 + 5000, t0 + 9000).get(slow.name) ?? 0;
+    expect(after, 'share of the slow backend 5–9 s after the change').toBeLessThan(FAIR / 2);
     const w = (await env.weights()).get(slow.name)!;
     expect(w.reason).not.toBe('');
 

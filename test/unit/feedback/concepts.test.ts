@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { controlStep, maxCut } from '../../../src/feedback/control.js';
+import { controlStep, maxCut, type ControlResult } from '../../../src/feedback/control.js';
+import { newMemory, toWorking } from '../../../src/feedback/memory.js';
+import { capShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
@@ -69,7 +71,8 @@ describe('scoring', () => {
 
 describe('control', () => {
   const p = policy();
-  const never = { sinceCutMs: Infinity, cutFrom: 1 };
+  const never = { sinceCutMs: Infinity, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+  const held = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
   it('holds inside the dead band', () => {
     expect(controlStep(1, 1.2, 1, p, never)).toEqual({ control: 1, action: 'hold' });
     expect(controlStep(0.5, 1.2, 1, p, never)).toEqual({ control: 0.5, action: 'hold' });
@@ -80,7 +83,7 @@ describe('control', () => {
     expect(r.control).toBeGreaterThanOrEqual(maxCut(p, 1));
     expect(r.control).toBeLessThan(0.3);
     expect(controlStep(1, 500, 1, p, never).control).toBeCloseTo(maxCut(p, 1));
-    expect(controlStep(r.control, 5, 1, p, { sinceCutMs: 1000, cutFrom: 1 }).action).toBe('hold');
+    expect(controlStep(r.control, 5, 1, p, held).action).toBe('hold');
   });
   it('never cuts below the floor and restores no faster than maxStep', () => {
     expect(controlStep(p.weightFloor, 50, 1, p, never).control).toBe(p.weightFloor);
@@ -89,10 +92,51 @@ describe('control', () => {
     expect(up.control).toBeLessThanOrEqual(0.1 * (1 + p.maxStep) + 1e-12);
   });
   it('does not restore right after a cut', () => {
-    expect(controlStep(0.1, 1, 1, p, { sinceCutMs: 1000, cutFrom: 1 }).action).toBe('hold');
+    expect(controlStep(0.1, 1, 1, p, held).action).toBe('hold');
   });
   it('holds without data', () => {
     expect(controlStep(0.3, undefined, 1, p, never)).toEqual({ control: 0.3, action: 'hold' });
+  });
+  it('deepens a full cut during its hold as the reading of the same trouble grows, from where the cut started', () => {
+    // First reading 3× (the window is still filling): cut to 1.4/3 of the fair share.
+    const first = controlStep(1, 3, 1, p, never);
+    expect(first).toMatchObject({ action: 'cut', deepenFrom: 1 });
+    expect(first.control).toBeCloseTo(1.4 / 3);
+    // A second later the reading says 5×: deepened to 1.4/5 of the base, not of the cut level.
+    const open = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
+    const deeper = controlStep(first.control, 5, 1, p, open);
+    expect(deeper).toMatchObject({ action: 'cut', deepened: true, deepenFrom: 1 });
+    expect(deeper.control).toBeCloseTo(1.4 / 5);
+    // The same reading again does not compound, nor does a small growth, nor a closed window.
+    expect(controlStep(deeper.control, 5, 1, p, open).action).toBe('hold');
+    expect(controlStep(first.control, 3.3, 1, p, open).action).toBe('hold');
+    expect(controlStep(first.control, 5, 1, p, { ...open, deepenOpen: false }).action).toBe('hold');
+  });
+  it('does not deepen a gentle probing cut', () => {
+    const probe = controlStep(0.9, 5, 1, p, { sinceCutMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false });
+    expect(probe).toMatchObject({ action: 'cut', deepenFrom: 0 });
+    expect(probe.control).toBeCloseTo(0.9 * 0.7);
+  });
+});
+
+describe('capped shift', () => {
+  it('moves at most 40% of the traffic in one round, and a capped cut is not deepened later', () => {
+    const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
+    const proposals = new Map<string, ControlResult>();
+    for (const a of ['a', 'b', 'c']) proposals.set(a, { control: 0.13, action: 'cut', deepenFrom: 1 });
+    capShift(work, proposals);
+    let moved = 0;
+    for (const p of proposals.values()) {
+      expect(p).toMatchObject({ action: 'cut', deepenFrom: 0 });
+      moved += 0.2 * (1 - p.control);
+    }
+    expect(moved).toBeCloseTo(0.4);
+  });
+  it('leaves a single cut that fits under the cap as it is', () => {
+    const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
+    const proposals = new Map<string, ControlResult>([['a', { control: 0.13, action: 'cut', deepenFrom: 1 }]]);
+    capShift(work, proposals);
+    expect(proposals.get('a')).toEqual({ control: 0.13, action: 'cut', deepenFrom: 1 });
   });
 });
 
