@@ -11,7 +11,9 @@
  */
 import type { ServicePolicy } from '../model/index.js';
 import {
+  CUT_AT_ONCE_RATIO,
   CUT_BAND,
+  CUT_CONFIRM_MS,
   CUT_EXPONENT,
   CUT_HOLD_MS,
   CUT_SPEED,
@@ -66,6 +68,8 @@ export interface CutMemory {
   /** The level the last cut may be deepened from (0: it may not be), and whether it still may. */
   readonly deepenFrom: number;
   readonly deepenOpen: boolean;
+  /** ms the ratio has been over the dead band on consecutive readings (0: from this one). */
+  readonly overBandMs: number;
 }
 
 /**
@@ -89,9 +93,13 @@ export function controlStep(
   if (ratio > 1 + CUT_BAND) {
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
     if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
+    // A moderate excess must show on two readings in a row (one noisy window of a
+    // quantile is not trouble); a clear one is cut at once.
+    if (ratio < CUT_AT_ONCE_RATIO && cut.overBandMs < CUT_CONFIRM_MS) return { control, action: 'hold' };
     // Probing past the knee of a recent episode found the limit again: step back a little
-    // (CUBIC's multiplicative decrease) rather than all the way down.
-    const probing = cut.sinceCutMs < EPISODE_MS && control >= RESTORE_KNEE * cut.cutFrom;
+    // (CUBIC's multiplicative decrease) rather than all the way down. An endpoint that
+    // made it back to its full fair share is not probing: new trouble gets a full cut.
+    const probing = cut.sinceCutMs < EPISODE_MS && control < 1 && control >= RESTORE_KNEE * cut.cutFrom;
     const limit = probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
     const next = Math.max(floor, control * Math.max(wanted, limit));
     return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
