@@ -17,12 +17,12 @@ import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './eject
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
-import { byAddress, isSorted, newMemory, toWorking, type Working } from './memory.js';
+import { byAddress, isSorted, newMemory, readRow, rowFinder, toColumns, toWorking, type Working } from './memory.js';
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { ewma, hasData, smoothSample } from './smoothing.js';
-import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
+import type { Freshness, ServiceMemory } from './state.js';
 import {
   BASELINE_HALF_LIFE_MS,
   CUT_HOLD_MS,
@@ -71,8 +71,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 1. Memory and smoothing, for every endpoint of the topology (sorted by address).
   const endpoints = isSorted(service.endpoints) ? service.endpoints : [...service.endpoints].sort(byAddress);
-  const memory: Record<string, EndpointMemory> = {};
+  const rows: Working[] = [];
   const work: Working[] = [];
+  const rowOf = rowFinder(previous?.endpoints.address ?? []);
   let anyCurrent = false;
   let lastAddress: string | undefined;
   // Endpoints whose error ratio was measured this tick. Ejection and return judge only
@@ -83,17 +84,17 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
     lastAddress = ep.address;
-    const before = previous?.endpoints[ep.address];
+    const at = rowOf(ep.address);
     if (!ep.ready) {
-      memory[ep.address] = toWorking(before ?? newMemory(ep.address, now, false, 0, policy.weightFloor), ep.address, false);
+      rows.push(at >= 0 ? readRow(previous!.endpoints, at, false) : toWorking(newMemory(ep.address, now, false, 0, policy.weightFloor), ep.address, false));
       continue;
     }
     // New endpoints of a known service, and endpoints ready again, ramp up (slow start);
     // at a service's first tick nothing is new.
-    const starts = previous !== undefined && policy.slowStartMs > 0 && (before === undefined || !before.ready);
-    const base = before ?? newMemory(ep.address, now, true, starts ? now : 0, starts ? policy.weightFloor : 1);
-    const w = toWorking(base, ep.address);
-    if (starts && before !== undefined) {
+    const known = at >= 0;
+    const starts = previous !== undefined && policy.slowStartMs > 0 && (!known || !previous.endpoints.ready[at]);
+    const w = known ? readRow(previous!.endpoints, at) : toWorking(newMemory(ep.address, now, true, starts ? now : 0, starts ? policy.weightFloor : 1), ep.address);
+    if (starts && known) {
       w.slowStartAt = now;
       w.control = 1;
     }
@@ -111,9 +112,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         serviceId: id,
         kind: 'slow-start',
         endpoint: ep.address,
-        reason: why.slowStartReason(before === undefined ? 'new' : 'ready', 0, policy),
+        reason: why.slowStartReason(known ? 'ready' : 'new', 0, policy),
       });
     }
+    rows.push(w);
     work.push(w);
   }
 
@@ -311,11 +313,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       reason: w.reason,
       changedAt: w.changedAt,
     });
-    memory[w.address] = w;
   }
 
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: memory },
+    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,
