@@ -76,10 +76,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const rowOf = rowFinder(previous?.endpoints.address ?? []);
   let anyCurrent = false;
   let lastAddress: string | undefined;
-  // Endpoints whose error ratio was measured this tick. Ejection and return judge only
-  // these: an ejected endpoint sees so little traffic that its error ratio is often
-  // NaN, and the smoothed value of before must not keep it ejected (nor eject anyone).
-  const errorsMeasured = new Set<string>();
+  // Whether each endpoint of `work` had its error ratio measured this tick. Ejection and
+  // return judge only these: an ejected endpoint sees so little traffic that its error
+  // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
+  // eject anyone).
+  const errorsMeasured: boolean[] = [];
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -99,13 +100,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
     }
     const sample = input.samples?.get(ep.address);
+    let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       w.signals = smoothSample(w.signals, sample, input.sampleAt - w.sampleAt, policy.halfLifeMs, specs);
       w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
       w.lastDataAt = now;
       w.current = true;
       anyCurrent = true;
-      if (Number.isFinite(sample.errorRatio) && sample.errorRatio! >= 0) errorsMeasured.add(ep.address);
+      measured = Number.isFinite(sample.errorRatio) && sample.errorRatio! >= 0;
     }
     if (starts) {
       decisions.push({
@@ -117,6 +119,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     }
     rows.push(w);
     work.push(w);
+    errorsMeasured.push(measured);
   }
 
   // 2. Freshness of the service's data.
@@ -135,8 +138,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 4. Ejections (none on stale data; all lifted once the data is too old).
   const candidates: EjectionCandidate[] = [];
-  for (const w of work) {
-    const errorRatio = errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined;
+  for (let k = 0; k < work.length; k++) {
+    const w = work[k]!;
+    const errorRatio = errorsMeasured[k] ? w.signals.errorRatio : undefined;
     if (w.ejected || (errorRatio !== undefined && errorRatio > policy.errorThreshold)) {
       candidates.push({ address: w.address, ejected: w.ejected && freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
     }
@@ -214,7 +218,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const reports: EndpointWeight[] = [];
   const row = new Map<string, number>();
   let changedAt = previous?.changedAt ?? 0;
-  for (const w of work) {
+  for (let k = 0; k < work.length; k++) {
+    const w = work[k]!;
     const score = scores.get(w.address)!;
     const endpointAge = now - (w.lastDataAt > 0 ? w.lastDataAt : w.firstSeenAt);
     let action: ControlAction | 'drift' = 'hold';
@@ -231,7 +236,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
       kind = 'restore';
-      reason = why.releaseReason(errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined, policy);
+      reason = why.releaseReason(errorsMeasured[k] ? w.signals.errorRatio : undefined, policy);
     }
     if (panic) {
       w.control = 1;
