@@ -103,32 +103,34 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
  * same as in `previous` is that column itself: most fields (when an endpoint was first
  * seen, its last cut, its ejections, its reason) change rarely, and sharing the unchanged
  * columns of the immutable previous memory is what keeps a tick's new state small.
+ * Each column is written out rather than passed to a helper with a field accessor: that
+ * accessor call, shared by every field, could not be inlined and cost a tenth of a tick.
  */
 export function toColumns(rows: readonly EndpointMemory[], previous: EndpointColumns | undefined): EndpointColumns {
   const p = previous !== undefined && sameAddresses(rows, previous.address) ? previous : undefined;
   return {
     address: p?.address ?? rows.map((m) => m.address),
-    current: column(rows, p?.current, (m) => m.current),
-    firstSeenAt: column(rows, p?.firstSeenAt, (m) => m.firstSeenAt),
-    ready: column(rows, p?.ready, (m) => m.ready),
-    signals: column(rows, p?.signals, (m) => m.signals),
-    sampleAt: column(rows, p?.sampleAt, (m) => m.sampleAt),
-    lastDataAt: column(rows, p?.lastDataAt, (m) => m.lastDataAt),
-    control: column(rows, p?.control, (m) => m.control),
-    cutFrom: column(rows, p?.cutFrom, (m) => m.cutFrom),
-    deepenFrom: column(rows, p?.deepenFrom, (m) => m.deepenFrom),
-    deepenUntil: column(rows, p?.deepenUntil, (m) => m.deepenUntil),
-    goodSinceCut: column(rows, p?.goodSinceCut, (m) => m.goodSinceCut),
-    episodeAt: column(rows, p?.episodeAt, (m) => m.episodeAt),
-    effective: column(rows, p?.effective, (m) => m.effective),
-    published: column(rows, p?.published, (m) => m.published),
-    lastCutAt: column(rows, p?.lastCutAt, (m) => m.lastCutAt),
-    ejected: column(rows, p?.ejected, (m) => m.ejected),
-    ejectedAt: column(rows, p?.ejectedAt, (m) => m.ejectedAt),
-    ejections: column(rows, p?.ejections, (m) => m.ejections),
-    slowStartAt: column(rows, p?.slowStartAt, (m) => m.slowStartAt),
-    reason: column(rows, p?.reason, (m) => m.reason),
-    changedAt: column(rows, p?.changedAt, (m) => m.changedAt),
+    current: p !== undefined && rows.every((m, i) => Object.is(m.current, p.current[i])) ? p.current : rows.map((m) => m.current),
+    firstSeenAt: p !== undefined && rows.every((m, i) => Object.is(m.firstSeenAt, p.firstSeenAt[i])) ? p.firstSeenAt : rows.map((m) => m.firstSeenAt),
+    ready: p !== undefined && rows.every((m, i) => Object.is(m.ready, p.ready[i])) ? p.ready : rows.map((m) => m.ready),
+    signals: p !== undefined && rows.every((m, i) => Object.is(m.signals, p.signals[i])) ? p.signals : rows.map((m) => m.signals),
+    sampleAt: p !== undefined && rows.every((m, i) => Object.is(m.sampleAt, p.sampleAt[i])) ? p.sampleAt : rows.map((m) => m.sampleAt),
+    lastDataAt: p !== undefined && rows.every((m, i) => Object.is(m.lastDataAt, p.lastDataAt[i])) ? p.lastDataAt : rows.map((m) => m.lastDataAt),
+    control: p !== undefined && rows.every((m, i) => Object.is(m.control, p.control[i])) ? p.control : rows.map((m) => m.control),
+    cutFrom: p !== undefined && rows.every((m, i) => Object.is(m.cutFrom, p.cutFrom[i])) ? p.cutFrom : rows.map((m) => m.cutFrom),
+    deepenFrom: p !== undefined && rows.every((m, i) => Object.is(m.deepenFrom, p.deepenFrom[i])) ? p.deepenFrom : rows.map((m) => m.deepenFrom),
+    deepenUntil: p !== undefined && rows.every((m, i) => Object.is(m.deepenUntil, p.deepenUntil[i])) ? p.deepenUntil : rows.map((m) => m.deepenUntil),
+    goodSinceCut: p !== undefined && rows.every((m, i) => Object.is(m.goodSinceCut, p.goodSinceCut[i])) ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),
+    episodeAt: p !== undefined && rows.every((m, i) => Object.is(m.episodeAt, p.episodeAt[i])) ? p.episodeAt : rows.map((m) => m.episodeAt),
+    effective: p !== undefined && rows.every((m, i) => Object.is(m.effective, p.effective[i])) ? p.effective : rows.map((m) => m.effective),
+    published: p !== undefined && rows.every((m, i) => Object.is(m.published, p.published[i])) ? p.published : rows.map((m) => m.published),
+    lastCutAt: p !== undefined && rows.every((m, i) => Object.is(m.lastCutAt, p.lastCutAt[i])) ? p.lastCutAt : rows.map((m) => m.lastCutAt),
+    ejected: p !== undefined && rows.every((m, i) => Object.is(m.ejected, p.ejected[i])) ? p.ejected : rows.map((m) => m.ejected),
+    ejectedAt: p !== undefined && rows.every((m, i) => Object.is(m.ejectedAt, p.ejectedAt[i])) ? p.ejectedAt : rows.map((m) => m.ejectedAt),
+    ejections: p !== undefined && rows.every((m, i) => Object.is(m.ejections, p.ejections[i])) ? p.ejections : rows.map((m) => m.ejections),
+    slowStartAt: p !== undefined && rows.every((m, i) => Object.is(m.slowStartAt, p.slowStartAt[i])) ? p.slowStartAt : rows.map((m) => m.slowStartAt),
+    reason: p !== undefined && rows.every((m, i) => Object.is(m.reason, p.reason[i])) ? p.reason : rows.map((m) => m.reason),
+    changedAt: p !== undefined && rows.every((m, i) => Object.is(m.changedAt, p.changedAt[i])) ? p.changedAt : rows.map((m) => m.changedAt),
   };
 }
 
@@ -136,16 +138,6 @@ function sameAddresses(rows: readonly EndpointMemory[], addresses: readonly stri
   if (rows.length !== addresses.length) return false;
   for (let i = 0; i < rows.length; i++) if (rows[i]!.address !== addresses[i]) return false;
   return true;
-}
-
-/** One column: `previous` when no value differs from it (Object.is: −0 and NaN kept exact), else a new array. */
-function column<T>(rows: readonly EndpointMemory[], previous: readonly T[] | undefined, pick: (m: EndpointMemory) => T): readonly T[] {
-  if (previous !== undefined) {
-    let i = 0;
-    while (i < rows.length && Object.is(pick(rows[i]!), previous[i])) i++;
-    if (i === rows.length) return previous;
-  }
-  return rows.map(pick);
 }
 
 /**
