@@ -24,6 +24,9 @@ export function ewma(previous: number | undefined, value: number, dtMs: number, 
   return previous + newValueWeight(dtMs, halfLifeMs) * (value - previous);
 }
 
+/** Which direction of a signal is a worsening. */
+type Worse = 'up' | 'down' | 'none';
+
 /**
  * EWMA where moves in the `worse` direction use ATTACK_FRACTION of the half-life. Monotone:
  * a larger `value` never gives a smaller result.
@@ -37,9 +40,6 @@ export function ewmaAsymmetric(
 ): number {
   return step(previous, value, worse, stepWeights(dtMs, halfLifeMs));
 }
-
-/** Which direction of a signal is a worsening. */
-type Worse = 'up' | 'down' | 'none';
 
 /** The new-value weights of one interval and half-life: `calm` for the half-life, `attack` for worsenings. */
 interface StepWeights {
