@@ -71,5 +71,5 @@ export function runEngine(input: EngineInput): EngineOutput {
     memories[id] = out.memory;
     for (const d of out.decisions) decisions.push(d);
   }
-  return { services, table, state: { version: 1, services: memories }, decisions };
+  return { services, table, state: { version: 2, services: memories }, decisions };
 }

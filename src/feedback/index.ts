@@ -6,6 +6,6 @@
  */
 export type { EngineInput, EngineOutput } from './engine.js';
 export { runEngine } from './engine.js';
-export type { EngineState, EndpointMemory, ServiceMemory, SmoothedMemory, Freshness } from './state.js';
+export type { EngineState, EndpointColumns, EndpointMemory, ServiceMemory, SmoothedMemory, Freshness } from './state.js';
 export { INITIAL_ENGINE_STATE } from './state.js';
 export { FAIR_WEIGHT } from './quantise.js';

@@ -1,10 +1,11 @@
 /**
- * The per-tick working copy of an endpoint's memory, and how it is made: explicit
- * field-by-field copies (not spreads), so that every memory object has the same shape,
- * which keeps property access fast over 10,000 endpoints (spreads of spread objects fall
- * into slow dictionary mode).
+ * The per-tick working copy of an endpoint's memory, and how it is read from and written
+ * to a service's columns: explicit field-by-field copies (not spreads or loops over
+ * keys), so that every working object has the same shape and every column holds one
+ * kind of value, which keeps property access fast over 10,000 endpoints (spreads of
+ * spread objects fall into slow dictionary mode).
  */
-import type { EndpointMemory } from './state.js';
+import type { EndpointColumns, EndpointMemory } from './state.js';
 
 /** Mutable working copy of an endpoint's memory during a tick; it becomes the next memory. */
 export type Working = { -readonly [K in keyof EndpointMemory]: EndpointMemory[K] };
@@ -68,6 +69,89 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     slowStartAt: m.slowStartAt,
     reason: m.reason,
     changedAt: m.changedAt,
+  };
+}
+
+/** Row `i` of `c` as a fresh working copy: the same as `toWorking` of that row. */
+export function readRow(c: EndpointColumns, i: number, ready = true): Working {
+  return {
+    address: c.address[i]!,
+    current: false,
+    firstSeenAt: c.firstSeenAt[i]!,
+    ready,
+    signals: c.signals[i]!,
+    sampleAt: c.sampleAt[i]!,
+    lastDataAt: c.lastDataAt[i]!,
+    control: c.control[i]!,
+    cutFrom: c.cutFrom[i]!,
+    deepenFrom: c.deepenFrom[i]!,
+    deepenUntil: c.deepenUntil[i]!,
+    goodSinceCut: c.goodSinceCut[i]!,
+    episodeAt: c.episodeAt[i]!,
+    effective: c.effective[i]!,
+    published: c.published[i]!,
+    lastCutAt: c.lastCutAt[i]!,
+    ejected: c.ejected[i]!,
+    ejectedAt: c.ejectedAt[i]!,
+    ejections: c.ejections[i]!,
+    slowStartAt: c.slowStartAt[i]!,
+    reason: c.reason[i]!,
+    changedAt: c.changedAt[i]!,
+  };
+}
+
+/**
+ * The memory of `rows` (in address order) by column. A column whose every value is the
+ * same as in `previous` is that column itself: most fields (when an endpoint was first
+ * seen, its last cut, its ejections, its reason) change rarely, and sharing the unchanged
+ * columns of the immutable previous memory is what keeps a tick's new state small.
+ * Each column is written out rather than passed to a helper with a field accessor: that
+ * accessor call, shared by every field, could not be inlined and cost a tenth of a tick.
+ */
+export function toColumns(rows: readonly EndpointMemory[], previous: EndpointColumns | undefined): EndpointColumns {
+  const p = previous !== undefined && sameAddresses(rows, previous.address) ? previous : undefined;
+  return {
+    address: p?.address ?? rows.map((m) => m.address),
+    current: p !== undefined && rows.every((m, i) => Object.is(m.current, p.current[i])) ? p.current : rows.map((m) => m.current),
+    firstSeenAt: p !== undefined && rows.every((m, i) => Object.is(m.firstSeenAt, p.firstSeenAt[i])) ? p.firstSeenAt : rows.map((m) => m.firstSeenAt),
+    ready: p !== undefined && rows.every((m, i) => Object.is(m.ready, p.ready[i])) ? p.ready : rows.map((m) => m.ready),
+    signals: p !== undefined && rows.every((m, i) => Object.is(m.signals, p.signals[i])) ? p.signals : rows.map((m) => m.signals),
+    sampleAt: p !== undefined && rows.every((m, i) => Object.is(m.sampleAt, p.sampleAt[i])) ? p.sampleAt : rows.map((m) => m.sampleAt),
+    lastDataAt: p !== undefined && rows.every((m, i) => Object.is(m.lastDataAt, p.lastDataAt[i])) ? p.lastDataAt : rows.map((m) => m.lastDataAt),
+    control: p !== undefined && rows.every((m, i) => Object.is(m.control, p.control[i])) ? p.control : rows.map((m) => m.control),
+    cutFrom: p !== undefined && rows.every((m, i) => Object.is(m.cutFrom, p.cutFrom[i])) ? p.cutFrom : rows.map((m) => m.cutFrom),
+    deepenFrom: p !== undefined && rows.every((m, i) => Object.is(m.deepenFrom, p.deepenFrom[i])) ? p.deepenFrom : rows.map((m) => m.deepenFrom),
+    deepenUntil: p !== undefined && rows.every((m, i) => Object.is(m.deepenUntil, p.deepenUntil[i])) ? p.deepenUntil : rows.map((m) => m.deepenUntil),
+    goodSinceCut: p !== undefined && rows.every((m, i) => Object.is(m.goodSinceCut, p.goodSinceCut[i])) ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),
+    episodeAt: p !== undefined && rows.every((m, i) => Object.is(m.episodeAt, p.episodeAt[i])) ? p.episodeAt : rows.map((m) => m.episodeAt),
+    effective: p !== undefined && rows.every((m, i) => Object.is(m.effective, p.effective[i])) ? p.effective : rows.map((m) => m.effective),
+    published: p !== undefined && rows.every((m, i) => Object.is(m.published, p.published[i])) ? p.published : rows.map((m) => m.published),
+    lastCutAt: p !== undefined && rows.every((m, i) => Object.is(m.lastCutAt, p.lastCutAt[i])) ? p.lastCutAt : rows.map((m) => m.lastCutAt),
+    ejected: p !== undefined && rows.every((m, i) => Object.is(m.ejected, p.ejected[i])) ? p.ejected : rows.map((m) => m.ejected),
+    ejectedAt: p !== undefined && rows.every((m, i) => Object.is(m.ejectedAt, p.ejectedAt[i])) ? p.ejectedAt : rows.map((m) => m.ejectedAt),
+    ejections: p !== undefined && rows.every((m, i) => Object.is(m.ejections, p.ejections[i])) ? p.ejections : rows.map((m) => m.ejections),
+    slowStartAt: p !== undefined && rows.every((m, i) => Object.is(m.slowStartAt, p.slowStartAt[i])) ? p.slowStartAt : rows.map((m) => m.slowStartAt),
+    reason: p !== undefined && rows.every((m, i) => Object.is(m.reason, p.reason[i])) ? p.reason : rows.map((m) => m.reason),
+    changedAt: p !== undefined && rows.every((m, i) => Object.is(m.changedAt, p.changedAt[i])) ? p.changedAt : rows.map((m) => m.changedAt),
+  };
+}
+
+function sameAddresses(rows: readonly EndpointMemory[], addresses: readonly string[]): boolean {
+  if (rows.length !== addresses.length) return false;
+  for (let i = 0; i < rows.length; i++) if (rows[i]!.address !== addresses[i]) return false;
+  return true;
+}
+
+/**
+ * A finder of rows in sorted `addresses` for addresses asked in increasing order: a merge
+ * of two sorted lists, so a tick finds every endpoint's memory in one pass without a hash
+ * lookup. Returns the row, or −1 when the address has none.
+ */
+export function rowFinder(addresses: readonly string[]): (address: string) => number {
+  let next = 0;
+  return (address) => {
+    while (next < addresses.length && addresses[next]! < address) next++;
+    return addresses[next] === address ? next : -1;
   };
 }
 

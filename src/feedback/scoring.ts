@@ -116,18 +116,19 @@ export function scoreService(
   }
   // The latency given to endpoints that report errors but no latency: the peers' typical one.
   const neutral = Math.max(lowerQuantile(latencies, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
-  const costs = new Map<string, { cost: number | undefined; customBreaches: readonly string[] }>();
+  // The cost of each input (undefined: not current), by position in `inputs`.
+  const costs: ({ cost: number | undefined; customBreaches: readonly string[] } | undefined)[] = [];
   const referenceCosts: number[] = [];
   for (const e of inputs) {
-    if (!e.current) continue;
-    const c = costOf(e.signals, neutral, policy, specs);
-    costs.set(e.address, c);
-    if (!e.ejected && c.cost !== undefined) referenceCosts.push(c.cost);
+    const c = e.current ? costOf(e.signals, neutral, policy, specs) : undefined;
+    costs.push(c);
+    if (c !== undefined && !e.ejected && c.cost !== undefined) referenceCosts.push(c.cost);
   }
   const referenceMs = Math.max(lowerQuantile(referenceCosts, REFERENCE_QUANTILE) ?? neutral, minRef);
   const scores = new Map<string, Score>();
-  for (const e of inputs) {
-    const c = costs.get(e.address);
+  for (let k = 0; k < inputs.length; k++) {
+    const e = inputs[k]!;
+    const c = costs[k];
     if (c === undefined) {
       scores.set(e.address, NO_SCORE);
       continue;

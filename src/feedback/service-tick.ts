@@ -17,12 +17,12 @@ import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './eject
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
-import { byAddress, isSorted, newMemory, toWorking, type Working } from './memory.js';
+import { byAddress, isSorted, newMemory, readRow, rowFinder, toColumns, toWorking, type Working } from './memory.js';
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { ewma, hasData, smoothSample } from './smoothing.js';
-import type { EndpointMemory, Freshness, ServiceMemory } from './state.js';
+import type { Freshness, ServiceMemory } from './state.js';
 import {
   BASELINE_HALF_LIFE_MS,
   CUT_BAND,
@@ -72,50 +72,55 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 1. Memory and smoothing, for every endpoint of the topology (sorted by address).
   const endpoints = isSorted(service.endpoints) ? service.endpoints : [...service.endpoints].sort(byAddress);
-  const memory: Record<string, EndpointMemory> = {};
+  const rows: Working[] = [];
   const work: Working[] = [];
+  const rowOf = rowFinder(previous?.endpoints.address ?? []);
   let anyCurrent = false;
   let lastAddress: string | undefined;
-  // Endpoints whose error ratio was measured this tick. Ejection and return judge only
-  // these: an ejected endpoint sees so little traffic that its error ratio is often
-  // NaN, and the smoothed value of before must not keep it ejected (nor eject anyone).
-  const errorsMeasured = new Set<string>();
+  // Whether each endpoint of `work` had its error ratio measured this tick. Ejection and
+  // return judge only these: an ejected endpoint sees so little traffic that its error
+  // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
+  // eject anyone).
+  const errorsMeasured: boolean[] = [];
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
     lastAddress = ep.address;
-    const before = previous?.endpoints[ep.address];
+    const at = rowOf(ep.address);
     if (!ep.ready) {
-      memory[ep.address] = toWorking(before ?? newMemory(ep.address, now, false, 0, policy.weightFloor), ep.address, false);
+      rows.push(at >= 0 ? readRow(previous!.endpoints, at, false) : toWorking(newMemory(ep.address, now, false, 0, policy.weightFloor), ep.address, false));
       continue;
     }
     // New endpoints of a known service, and endpoints ready again, ramp up (slow start);
     // at a service's first tick nothing is new.
-    const starts = previous !== undefined && policy.slowStartMs > 0 && (before === undefined || !before.ready);
-    const base = before ?? newMemory(ep.address, now, true, starts ? now : 0, starts ? policy.weightFloor : 1);
-    const w = toWorking(base, ep.address);
-    if (starts && before !== undefined) {
+    const known = at >= 0;
+    const starts = previous !== undefined && policy.slowStartMs > 0 && (!known || !previous.endpoints.ready[at]);
+    const w = known ? readRow(previous!.endpoints, at) : toWorking(newMemory(ep.address, now, true, starts ? now : 0, starts ? policy.weightFloor : 1), ep.address);
+    if (starts && known) {
       w.slowStartAt = now;
       w.control = 1;
     }
     const sample = input.samples?.get(ep.address);
+    let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       w.signals = smoothSample(w.signals, sample, input.sampleAt - w.sampleAt, policy.halfLifeMs, specs);
       w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
       w.lastDataAt = now;
       w.current = true;
       anyCurrent = true;
-      if (Number.isFinite(sample.errorRatio) && sample.errorRatio! >= 0) errorsMeasured.add(ep.address);
+      measured = Number.isFinite(sample.errorRatio) && sample.errorRatio! >= 0;
     }
     if (starts) {
       decisions.push({
         serviceId: id,
         kind: 'slow-start',
         endpoint: ep.address,
-        reason: why.slowStartReason(before === undefined ? 'new' : 'ready', 0, policy),
+        reason: why.slowStartReason(known ? 'ready' : 'new', 0, policy),
       });
     }
+    rows.push(w);
     work.push(w);
+    errorsMeasured.push(measured);
   }
 
   // 2. Freshness of the service's data.
@@ -134,8 +139,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 4. Ejections (none on stale data; all lifted once the data is too old).
   const candidates: EjectionCandidate[] = [];
-  for (const w of work) {
-    const errorRatio = errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined;
+  for (let k = 0; k < work.length; k++) {
+    const w = work[k]!;
+    const errorRatio = errorsMeasured[k] ? w.signals.errorRatio : undefined;
     if (w.ejected || (errorRatio !== undefined && errorRatio > policy.errorThreshold)) {
       candidates.push({ address: w.address, ejected: w.ejected && freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
     }
@@ -219,7 +225,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const reports: EndpointWeight[] = [];
   const row = new Map<string, number>();
   let changedAt = previous?.changedAt ?? 0;
-  for (const w of work) {
+  for (let k = 0; k < work.length; k++) {
+    const w = work[k]!;
     const score = scores.get(w.address)!;
     const endpointAge = now - (w.lastDataAt > 0 ? w.lastDataAt : w.firstSeenAt);
     let action: ControlAction | 'drift' = 'hold';
@@ -236,7 +243,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
       kind = 'restore';
-      reason = why.releaseReason(errorsMeasured.has(w.address) ? w.signals.errorRatio : undefined, policy);
+      reason = why.releaseReason(errorsMeasured[k] ? w.signals.errorRatio : undefined, policy);
     }
     if (panic) {
       w.control = 1;
@@ -318,11 +325,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       reason: w.reason,
       changedAt: w.changedAt,
     });
-    memory[w.address] = w;
   }
 
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: memory },
+    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,
