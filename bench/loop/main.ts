@@ -57,6 +57,10 @@ const options: BenchOptions = {
   calibration: { serviceTimeMs: o.serviceTimeMs, capacity: Math.round(o.capacity) },
   signalWindowMs: o.signalWindowMs,
   say: (line) => process.stdout.write(`${line}\n`),
+  // What is measured so far, without plots, after each scenario.
+  onScenario: async (partial) => {
+    await writeOutputs(partial, o.out, false);
+  },
 };
 
 const estimate = estimateSeconds(options);

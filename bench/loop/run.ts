@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly signalWindowMs?: number;
   /** Progress lines. */
   readonly say?: (line: string) => void;
+  /** Called with the results so far after each scenario (a long run that dies keeps them). */
+  readonly onScenario?: (partial: BenchResult) => Promise<void>;
 }
 
 export interface ContenderResult {
@@ -281,6 +283,24 @@ function endpointsFileText(backends: readonly Backend[]): string {
 }
 
 /** Runs the benchmark; the caller writes the outputs (see report.ts). */
+function benchResult(startedAt: string, opts: BenchOptions, cal: Calibration, scenarios: ScenarioResult[]): BenchResult {
+  return {
+    meta: {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationScale: opts.durationScale,
+      calibration: cal,
+      clients: opts.clients ?? DEFAULT_CLIENTS,
+      deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      weir: { intervalMs: 1_000, signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS },
+      prometheusScrapeIntervalMs: 1_000,
+      node: process.version,
+      latency: 'from each call’s scheduled time to its completion (open loop), every completed call, failed ones included',
+    },
+    scenarios: [...scenarios],
+  };
+}
+
 export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
   const say = opts.say ?? (() => undefined);
   const cal = opts.calibration ?? DEFAULT_CALIBRATION;
@@ -331,22 +351,9 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
         result.contenders.push(await runOne(shared, scenario, contender));
       }
       results.push(result);
+      await opts.onScenario?.(benchResult(startedAt, opts, cal, results));
     }
-    return {
-      meta: {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        durationScale: opts.durationScale,
-        calibration: cal,
-        clients: opts.clients ?? DEFAULT_CLIENTS,
-        deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
-        weir: { intervalMs: 1_000, signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS },
-        prometheusScrapeIntervalMs: 1_000,
-        node: process.version,
-        latency: 'from each call’s scheduled time to its completion (open loop), every completed call, failed ones included',
-      },
-      scenarios: results,
-    };
+    return benchResult(startedAt, opts, cal, results);
   } finally {
     await prometheus?.stop();
     await Promise.all(backends.map((b) => b.stop()));
