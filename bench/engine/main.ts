@@ -1,7 +1,7 @@
 /**
  * The engine benchmark: one tick over 10,000 endpoints in 500 services, with realistic
  * samples and a warmed-up state. Reports the median and p99 tick time, and the heap
- * allocated per tick. Run: `bench/engine/run.sh [--services 500] [--endpoints 20]
+ * allocated per tick. Run: `npm run bench -- engine [--services 500] [--endpoints 20]
  * [--ticks 300] [--json FILE]`. Deterministic inputs (a fixed-seed generator).
  */
 import { writeFileSync } from 'node:fs';

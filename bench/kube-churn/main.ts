@@ -1,5 +1,5 @@
 /**
- * `bench/kube-churn/run.sh [--services N] [--endpoints N] [--rate N] [--duration S]
+ * `npm run bench -- kube-churn [--services N] [--endpoints N] [--rate N] [--duration S]
  * [--writes-per-second N] [--out FILE]`: the API server runs in a child process, weir's
  * Kubernetes side in this one. Prints the figures as JSON (and writes them to --out).
  */

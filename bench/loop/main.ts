@@ -1,8 +1,7 @@
 /**
  * The loop benchmark's command line:
  *
- *   node --import ./bench/loop/register.mjs bench/loop/main.ts \
- *     --scenario slow-backend --contender all --duration-scale 1 --out bench/out/
+ *   npm run bench -- loop --scenario slow-backend --contender all --duration-scale 1 --out bench/out/
  *
  * It prints how long the run will take before it starts; every phase and wait is bounded.
  */

@@ -7,13 +7,10 @@
  * so it includes the cache's hold-off window), the server's CPU seconds per update, and
  * the server's peak RSS. It prints figures; it is not a test.
  *
- * Build and run (see bench/RESULTS-xds.md):
- *   npx esbuild bench/xds-fanout/main.ts bench/xds-fanout/client.ts --bundle --platform=node \
- *     --format=esm --packages=external --outdir=bench/out/xds-fanout
- *   node bench/out/xds-fanout/main.js [--streams 1000 --clusters 500 --endpoints 20 ...]
+ * Run (see bench/RESULTS-xds.md):
+ *   npm run bench -- xds-fanout [--streams 1000 --clusters 500 --endpoints 20 ...]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
@@ -100,12 +97,14 @@ async function main(): Promise<void> {
   cache.update(topology, weights as WeightTable);
   await flushed('');
 
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  // The client beside this file: client.ts when run from the sources (`npm run bench`),
+  // client.js when bundled.
+  const clientEntry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './client.ts' : './client.js', import.meta.url));
   const children: ChildProcess[] = [];
   const inbox = new Map<ChildProcess, ToServer[]>();
   const waiters = new Map<ChildProcess, (m: ToServer) => void>();
   for (let p = 0; p < PROCS; p++) {
-    const child = fork(path.join(here, 'client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(clientEntry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     inbox.set(child, []);
     child.on('message', (m: ToServer) => {

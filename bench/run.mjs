@@ -1,0 +1,33 @@
+// `npm run bench -- NAME [flags]`: one way to run every benchmark. Runs bench/NAME/main.ts
+// with plain node and the TypeScript loader hook (bench/loop/register.mjs: sources are
+// transpiled on load, nothing is built first); the flags go to the benchmark. Child
+// processes a benchmark forks inherit the hook.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The benchmarks, and the node flags each needs. */
+const BENCHES = {
+  engine: ['--expose-gc'], // allocation figures call gc() between ticks
+  'xds-fanout': [],
+  'kube-churn': [],
+  loop: [],
+};
+
+const [name, ...flags] = process.argv.slice(2);
+if (name === undefined || !Object.hasOwn(BENCHES, name)) {
+  process.stderr.write(`usage: npm run bench -- NAME [flags]\n  NAME: ${Object.keys(BENCHES).join(', ')}` + (name === undefined ? '\n' : `\n  not a benchmark: ${JSON.stringify(name)}\n`));
+  process.exit(2);
+}
+const entry = fileURLToPath(new URL(`./${name}/main.ts`, import.meta.url));
+const register = new URL('./loop/register.mjs', import.meta.url).href;
+if (!existsSync(entry)) {
+  process.stderr.write(`bench: ${entry} is missing\n`);
+  process.exit(2);
+}
+const run = spawnSync(process.execPath, [...BENCHES[name], '--import', register, entry, ...flags], { stdio: 'inherit' });
+if (run.error) {
+  process.stderr.write(`bench: cannot start node: ${run.error.message}\n`);
+  process.exit(1);
+}
+process.exit(run.status ?? 1);
