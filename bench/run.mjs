@@ -4,7 +4,8 @@
 // processes a benchmark forks inherit the hook.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 
 /** The benchmarks, and the node flags each needs. */
 const BENCHES = {
