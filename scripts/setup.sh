@@ -33,11 +33,10 @@ if [ ${#need[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# `npm install` with the committed lock file, not `npm ci`: npm 11.19's `npm ci` wrongly
-# reports this lock file out of sync (rollup's platform packages, optional dependencies of
-# vite) even when it was just generated. With every version pinned and the lock file
-# present, `npm install` installs exactly the locked versions and leaves the lock file as
-# it is (checked: the file is byte-identical after a fresh install).
+# `npm ci`: exactly the versions of the committed lock file, from the npm registry. The
+# lock lists vite's optional rollup platform packages for every platform (an earlier lock
+# lacked them, and npm 11.19's `npm ci` refused it as out of sync); `npm install` on a
+# fresh checkout leaves this lock byte-identical (checked on 5 Dec 2026).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
