@@ -75,7 +75,9 @@ export interface CutMemory {
 /**
  * One control step. `ratio` is the endpoint's cost over the reference (undefined: no
  * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
- * never below maxCut, at most once per CUT_HOLD_MS; below 1 + RESTORE_BAND, and
+ * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
+ * the hold, see `deepen`), and under CUT_AT_ONCE_RATIO only on a second reading over the
+ * band; below 1 + RESTORE_BAND, and
  * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to RESTORE_KNEE of
  * where the last cut started, by PROBE_SPEED of that above; in between it holds. The
  * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger

@@ -201,8 +201,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   if (panic || freshness !== 'fresh') for (const w of work) w.overBandSince = 0;
   if (!panic && freshness === 'fresh') {
     for (const w of work) {
-      if (w.ejected || added.has(w.address) || released.has(w.address)) w.overBandSince = 0;
-      if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
+      if (w.ejected || added.has(w.address) || released.has(w.address)) {
+        w.overBandSince = 0;
+        continue;
+      }
+      if (!w.current) continue; // no reading: held, and its run over the band goes on
       const ratio = scores.get(w.address)!.ratio;
       if (ratio === undefined || ratio <= 1 + CUT_BAND) w.overBandSince = 0;
       else if (w.overBandSince === 0) w.overBandSince = now;
