@@ -11,9 +11,7 @@
  */
 import type { ServicePolicy } from '../model/index.js';
 import {
-  CUT_AT_ONCE_RATIO,
   CUT_BAND,
-  CUT_CONFIRM_MS,
   CUT_EXPONENT,
   CUT_HOLD_MS,
   CUT_SPEED,
@@ -68,16 +66,13 @@ export interface CutMemory {
   /** The level the last cut may be deepened from (0: it may not be), and whether it still may. */
   readonly deepenFrom: number;
   readonly deepenOpen: boolean;
-  /** ms the ratio has been over the dead band on consecutive readings (0: from this one). */
-  readonly overBandMs: number;
 }
 
 /**
  * One control step. `ratio` is the endpoint's cost over the reference (undefined: no
  * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
- * the hold, see `deepen`), and under CUT_AT_ONCE_RATIO only on a second reading over the
- * band; below 1 + RESTORE_BAND, and
+ * the hold, see `deepen`); below 1 + RESTORE_BAND, and
  * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to RESTORE_KNEE of
  * where the last cut started, by PROBE_SPEED of that above; in between it holds. The
  * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
@@ -95,9 +90,6 @@ export function controlStep(
   if (ratio > 1 + CUT_BAND) {
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
     if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
-    // A moderate excess must show on two readings in a row (one noisy window of a
-    // quantile is not trouble); a clear one is cut at once.
-    if (ratio < CUT_AT_ONCE_RATIO && cut.overBandMs < CUT_CONFIRM_MS) return { control, action: 'hold' };
     // Probing past the knee of a recent episode found the limit again: step back a little
     // (CUBIC's multiplicative decrease) rather than all the way down. An endpoint that
     // made it back to its full fair share is not probing: new trouble gets a full cut.

@@ -25,7 +25,6 @@ import { ewma, hasData, smoothSample } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   BASELINE_HALF_LIFE_MS,
-  CUT_BAND,
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
@@ -198,24 +197,16 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 6. The controller's proposals, with the shift of the whole service capped.
   const proposals = new Map<string, ControlResult>();
-  if (panic || freshness !== 'fresh') for (const w of work) w.overBandSince = 0;
   if (!panic && freshness === 'fresh') {
     for (const w of work) {
-      if (w.ejected || added.has(w.address) || released.has(w.address)) {
-        w.overBandSince = 0;
-        continue;
-      }
-      if (!w.current) continue; // no reading: held, and its run over the band goes on
+      if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
       const ratio = scores.get(w.address)!.ratio;
-      if (ratio === undefined || ratio <= 1 + CUT_BAND) w.overBandSince = 0;
-      else if (w.overBandSince === 0) w.overBandSince = now;
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
       proposals.set(w.address, controlStep(w.control, ratio, fraction, policy, {
         sinceCutMs,
         cutFrom: w.cutFrom,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
-        overBandMs: w.overBandSince === 0 ? 0 : now - w.overBandSince,
       }));
     }
     limitShift(work, proposals, scores, baselineMs);

@@ -43,8 +43,6 @@ export interface EndpointMemory {
   readonly deepenFrom: number;
   /** Until when the last full cut may be deepened; 0: not. */
   readonly deepenUntil: number;
-  /** Since when the cost has been over the dead band on consecutive readings; 0: it is not. */
-  readonly overBandSince: number;
   /** Whether the endpoint looked good (within the restore band) since its last cut. */
   readonly goodSinceCut: boolean;
   /** When the current episode of cuts began (its first cut); 0 when never cut. */

@@ -40,15 +40,6 @@ export const RESTORE_BAND = 0.15;
 export const DEGRADED_RATIO = 2;
 
 /**
- * A cost between the dead band and this many times the reference is cut only when it
- * is over the band on consecutive readings for CUT_CONFIRM_MS (the next tick at 1 s):
- * the p90 of a 5 s window of a busy endpoint is often 1.5–2× its peers' by chance, and
- * cutting on that is noise that moves weights. Over this ratio, the first reading cuts.
- */
-export const CUT_AT_ONCE_RATIO = 2.5;
-export const CUT_CONFIRM_MS = 800;
-
-/**
  * The cut the signals ask for, per cut: ((1 + CUT_BAND) / ratio) ^ CUT_EXPONENT. With 1,
  * a 2× endpoint is cut to 70% and a 5× one to 28% (then bounded by the cut limit);
  * a larger exponent cut overloaded endpoints of small capacity too deep in simulation.
