@@ -1,5 +1,5 @@
 // `npm run bench -- NAME [flags]`: one way to run every benchmark. Runs bench/NAME/main.ts
-// with plain node and the TypeScript loader hook (bench/loop/register.mjs: sources are
+// with plain node and the TypeScript loader hook (bench/register.mjs: sources are
 // transpiled on load, nothing is built first); the flags go to the benchmark. Child
 // processes a benchmark forks inherit the hook.
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ if (name === undefined || !Object.hasOwn(BENCHES, name)) {
   process.exit(2);
 }
 const entry = fileURLToPath(new URL(`./${name}/main.ts`, import.meta.url));
-const register = new URL('./loop/register.mjs', import.meta.url).href;
+const register = new URL('./register.mjs', import.meta.url).href;
 if (!existsSync(entry)) {
   process.stderr.write(`bench: ${entry} is missing\n`);
   process.exit(2);

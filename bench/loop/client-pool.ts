@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { CallRecords, ClientCommand, ClientMessage } from './client-protocol.js';
 
 const CLIENT_ENTRY = fileURLToPath(new URL('./load-client.ts', import.meta.url));
-const REGISTER = new URL('./register.mjs', import.meta.url).href;
+const REGISTER = new URL('../register.mjs', import.meta.url).href;
 
 export interface ClientPoolOptions {
   readonly count: number;

@@ -1,7 +1,7 @@
 /**
  * Re-renders the Markdown and the plots of a finished run from its results.json:
  *
- *   node --import ./bench/loop/register.mjs bench/loop/render.ts bench/out/results.json [--no-png]
+ *   node --import ./bench/register.mjs bench/loop/render.ts bench/out/results.json [--no-png]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -97,9 +97,8 @@ async function main(): Promise<void> {
   cache.update(topology, weights as WeightTable);
   await flushed('');
 
-  // The client beside this file: client.ts when run from the sources (`npm run bench`),
-  // client.js when bundled.
-  const clientEntry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './client.ts' : './client.js', import.meta.url));
+  // The client beside this file; the loader hook (bench/register.mjs) is inherited.
+  const clientEntry = fileURLToPath(new URL('./client.ts', import.meta.url));
   const children: ChildProcess[] = [];
   const inbox = new Map<ChildProcess, ToServer[]>();
   const waiters = new Map<ChildProcess, (m: ToServer) => void>();

@@ -1,6 +1,7 @@
 /**
- * Keeps bench/xds-fanout from rotting: builds it the way bench/RESULTS-xds.md says and
- * runs it with small numbers (20 streams, 10 clusters, 2 rounds) in its own processes.
+ * Keeps bench/xds-fanout from rotting: runs it the way the README says (`npm run bench --
+ * xds-fanout`, i.e. bench/run.mjs) with small numbers (20 streams, 10 clusters, 2 rounds),
+ * in its own processes.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -11,13 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 describe('bench/xds-fanout smoke', () => {
   test('runs with small numbers and reports every stream converging', () => {
-    const outdir = path.join(root, 'bench/out/xds-fanout-smoke');
-    execFileSync(
-      path.join(root, 'node_modules/.bin/esbuild'),
-      ['bench/xds-fanout/main.ts', 'bench/xds-fanout/client.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outdir=${outdir}`, '--log-level=warning'],
-      { cwd: root, stdio: 'pipe' },
-    );
-    const out = execFileSync(process.execPath, [path.join(outdir, 'main.js'), '--streams', '20', '--clusters', '10', '--endpoints', '5', '--rounds', '2', '--procs', '1', '--json'], {
+    const out = execFileSync(process.execPath, [path.join(root, 'bench/run.mjs'), 'xds-fanout', '--streams', '20', '--clusters', '10', '--endpoints', '5', '--rounds', '2', '--procs', '1', '--json'], {
       cwd: root,
       encoding: 'utf8',
       timeout: 90_000,

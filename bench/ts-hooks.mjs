@@ -2,7 +2,7 @@
 // a build step: `.js` specifiers that name a `.ts` file resolve to it (the nodenext
 // convention), and `.ts` files are transpiled on load with the TypeScript compiler's
 // `transpileModule` (types are stripped, nothing is type-checked: `npm run typecheck`
-// does that). Used by `register.mjs`, for the CLI and for the forked load clients.
+// does that). Used by `register.mjs`, for every benchmark and the processes it forks.
 //
 // Transpiled output is cached on disk (keyed by path, size and mtime), and the compiler
 // is imported only on a miss: loading it costs each process a second or more of CPU, too
