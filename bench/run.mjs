@@ -13,14 +13,17 @@ const BENCHES = {
   'xds-fanout': [],
   'kube-churn': [],
   loop: [],
+  'loop-replay': [], // bench/loop/replay.ts: the engine over a loop run's recorded samples
 };
+/** Entries that are not bench/NAME/main.ts. */
+const ENTRIES = { 'loop-replay': './loop/replay.ts' };
 
 const [name, ...flags] = process.argv.slice(2);
 if (name === undefined || !Object.hasOwn(BENCHES, name)) {
   process.stderr.write(`usage: npm run bench -- NAME [flags]\n  NAME: ${Object.keys(BENCHES).join(', ')}` + (name === undefined ? '\n' : `\n  not a benchmark: ${JSON.stringify(name)}\n`));
   process.exit(2);
 }
-const entry = fileURLToPath(new URL(`./${name}/main.ts`, import.meta.url));
+const entry = fileURLToPath(new URL(ENTRIES[name] ?? `./${name}/main.ts`, import.meta.url));
 const register = new URL('./register.mjs', import.meta.url).href;
 if (!existsSync(entry)) {
   process.stderr.write(`bench: ${entry} is missing\n`);

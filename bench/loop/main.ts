@@ -30,6 +30,7 @@ const program = new Command('bench-loop')
   .option('--service-time-ms <ms>', 'mean service time of a healthy backend', positive('--service-time-ms'), DEFAULT_CALIBRATION.serviceTimeMs)
   .option('--capacity <n>', 'calls a backend serves at once (relative capacity 1)', positive('--capacity'), DEFAULT_CALIBRATION.capacity)
   .option('--signal-window-ms <ms>', "weir's rate() window", positive('--signal-window-ms'), DEFAULT_SIGNAL_WINDOW_MS)
+  .option('--record-samples', "record weir's raw samples each second for every contender (in the JSON, for replay.ts)", false)
   .option('--no-png', 'skip the PNG plots (SVG only)');
 
 program.parse();
@@ -43,6 +44,7 @@ const o = program.opts<{
   serviceTimeMs: number;
   capacity: number;
   signalWindowMs: number;
+  recordSamples: boolean;
   png: boolean;
 }>();
 
@@ -55,6 +57,7 @@ const options: BenchOptions = {
   deadlineMs: o.deadlineMs,
   calibration: { serviceTimeMs: o.serviceTimeMs, capacity: Math.round(o.capacity) },
   signalWindowMs: o.signalWindowMs,
+  recordSamples: o.recordSamples,
   say: (line) => process.stdout.write(`${line}\n`),
   // What is measured so far, without plots, after each scenario.
   onScenario: async (partial) => {

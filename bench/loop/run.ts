@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { startBackend, type Backend } from '../../src/demo/backend/index.js';
 import { xdsBootstrap } from '../../src/demo/load-driver.js';
 import { startPrometheus } from '../../src/demo/prometheus-process.js';
-import { clusterName, type ServiceKey } from '../../src/model/index.js';
+import { clusterName, serviceId, type ServiceKey } from '../../src/model/index.js';
 import { analyse, buildTimeline, phaseBounds, type Figures, type RunCalls, type Timeline } from './analysis.js';
 import { startClientPool } from './client-pool.js';
 import type { CallRecords } from './client-protocol.js';
@@ -26,6 +26,7 @@ import {
   type Calibration,
   type Scenario,
 } from './scenarios.js';
+import { startSampleRecorder, type RecordedTick, type SampleRecorder } from './sample-recorder.js';
 import { startOracle, startWeirContender, type OracleContender, type XdsContender } from './xds-contenders.js';
 
 export interface BenchOptions {
@@ -46,6 +47,8 @@ export interface BenchOptions {
   readonly say?: (line: string) => void;
   /** Called with the results so far after each scenario (a long run that dies keeps them). */
   readonly onScenario?: (partial: BenchResult) => Promise<void>;
+  /** Record weir's raw samples every second for every contender (for `replay.ts`). */
+  readonly recordSamples?: boolean;
 }
 
 export interface ContenderResult {
@@ -63,6 +66,8 @@ export interface ContenderResult {
   readonly weights: readonly (readonly number[] | null)[];
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly wallSeconds: number;
+  /** With `recordSamples`: what weir's signals read each second (see sample-recorder.ts). */
+  readonly samples?: readonly RecordedTick[];
 }
 
 export interface ScenarioResult {
@@ -85,7 +90,7 @@ export const DEFAULT_DEADLINE_MS = 2_000;
 export const DEFAULT_SIGNAL_WINDOW_MS = 5_000;
 /** Each backend has its own loopback address: weir identifies an endpoint by address. */
 const HOST_BASE = 21;
-const SERVICE: ServiceKey = Object.freeze({ namespace: 'bench', name: 'backend' });
+export const SERVICE: ServiceKey = Object.freeze({ namespace: 'bench', name: 'backend' });
 const SERVICE_PORT = 50051;
 /** Bounded waits. */
 const READY_TIMEOUT_MS = 60_000;
@@ -183,7 +188,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
     });
   } else if (contender.kind === 'oracle') {
     oracle = await startOracle({ endpointsFile: shared.endpointsFile, service: SERVICE, addresses });
-    oracle.push(oracleWeights(first.backends));
+    oracle.push(oracleWeights(first.backends, scenario.ratePerSecond));
     xds = oracle;
   }
   const backendPorts: Record<string, number> = {};
@@ -212,15 +217,25 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   const utilSum = Array.from({ length: seconds }, () => new Array<number>(BACKEND_COUNT).fill(0));
   const utilCount = new Array<number>(seconds).fill(0);
   const weights: (number[] | null)[] = new Array<number[] | null>(seconds).fill(null);
+  let recorder: SampleRecorder | undefined;
   try {
     const startAt = Date.now() + 1_000;
+    if (opts.recordSamples) {
+      recorder = await startSampleRecorder({
+        endpointsFile: shared.endpointsFile,
+        prometheusUrl: shared.prometheusUrl,
+        signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS,
+        serviceId: serviceId(SERVICE),
+        startAt,
+      });
+    }
     scenario.phases.forEach((p, i) => {
       if (i === 0) return;
       const at = startAt + (bounds[i]?.startS ?? 0) * 1000;
       timers.push(
         setTimeout(() => {
           backends.forEach((b, k) => b.set(p.backends[k]!));
-          oracle?.push(oracleWeights(p.backends));
+          oracle?.push(oracleWeights(p.backends, scenario.ratePerSecond));
           say(`    ${scenario.name}/${contender.name}: phase ${p.name}`);
         }, at - Date.now()),
       );
@@ -235,6 +250,8 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       weights[s] = xds ? xds.servedWeights(addresses) : contender.name === 'round_robin' ? addresses.map(() => 1) : null;
     }, 100);
     const records = await pool.run({ startAtEpochMs: startAt, durationMs: totalS * 1000, ratePerSecond: scenario.ratePerSecond, deadlineMs });
+    const samples = await recorder?.stop();
+    recorder = undefined;
     const calls = mergeCalls(records);
     const utilisation = utilSum.map((row, s) => row.map((u) => u / Math.max(1, utilCount[s] ?? 0)));
     const figures = analyse(scenario, calls, { weights, utilisation }, {
@@ -253,8 +270,10 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       weights,
       loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
       wallSeconds: (Date.now() - wallStart) / 1000,
+      ...(samples ? { samples } : {}),
     };
   } finally {
+    await recorder?.stop();
     for (const t of timers) clearTimeout(t);
     if (sampler) clearInterval(sampler);
     await pool.stop();
@@ -262,8 +281,15 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   }
 }
 
+/** One backend as the endpoints file lists it. */
+export interface FileEndpoint {
+  readonly address: string;
+  readonly pod: string;
+  readonly port: number;
+}
+
 /** The endpoints file: one Service, opted in, five endpoints. */
-function endpointsFileText(backends: readonly Backend[]): string {
+export function endpointsFileText(endpoints: readonly FileEndpoint[]): string {
   return stringify({
     services: [
       {
@@ -271,12 +297,7 @@ function endpointsFileText(backends: readonly Backend[]): string {
         name: SERVICE.name,
         annotations: { 'weir.dev/enabled': 'true' },
         ports: [{ name: 'grpc', port: SERVICE_PORT }],
-        endpoints: backends.map((b) => ({
-          address: b.grpcAddress.split(':')[0],
-          pod: b.name,
-          zone: 'local',
-          ports: { grpc: b.grpcPort },
-        })),
+        endpoints: endpoints.map((e) => ({ address: e.address, pod: e.pod, zone: 'local', ports: { grpc: e.port } })),
       },
     ],
   });
@@ -326,7 +347,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
       );
     }
     const endpointsFile = path.join(workDir, 'endpoints.yaml');
-    await writeFile(endpointsFile, endpointsFileText(backends));
+    await writeFile(endpointsFile, endpointsFileText(backends.map((b) => ({ address: b.grpcAddress.split(':')[0]!, pod: b.name, port: b.grpcPort }))));
     prometheus = await startPrometheus({
       scrapeIntervalMs: 1_000,
       scrapeTargets: backends.map((b) => ({

@@ -162,14 +162,32 @@ export function fairShares(states: readonly BackendState[]): number[] {
 /** The largest integer weight the oracle hands out; the floor is 1. */
 const ORACLE_SCALE = 1000;
 
+/** A backend whose mean service time is over this many times the fastest one's is slow. */
+const ORACLE_SLOW_FACTOR = 2;
+/** The others may take a slow backend's share when this keeps them at or under this utilisation. */
+const ORACLE_MAX_UTILISATION = 0.8;
+
 /**
- * The oracle's static weights for a phase: proportional to each backend's capacity per
- * second (which equalises utilisation, the best a static split can do for latency), and
- * the floor (1) for a backend that fails any share of its calls (every call sent there is
- * a failure the client could have avoided).
+ * The oracle's static weights for a phase at `ratePerSecond`:
+ * - the floor (1) for a backend that fails any share of its calls (every call sent there
+ *   is a failure the client could have avoided);
+ * - the floor for a slow backend (ORACLE_SLOW_FACTOR × the fastest service time) when the
+ *   others can carry the whole load at ORACLE_MAX_UTILISATION or less: each of its calls
+ *   is among the clients' slowest, so even a capacity-fair share of them sets the p99
+ *   (the first version of this oracle gave it that share, and weir's p99 in the
+ *   slow-backend scenario came out 0.7× the "oracle"'s);
+ * - otherwise proportional to each backend's capacity per second, which equalises
+ *   utilisation (the best a static split can do for latency when every backend is needed).
  */
-export function oracleWeights(states: readonly BackendState[]): number[] {
+export function oracleWeights(states: readonly BackendState[], ratePerSecond: number): number[] {
   const perSecond = states.map((s) => (s.capacity * 1000) / s.serviceTimeMs);
+  const fastest = Math.min(...states.map((s) => s.serviceTimeMs));
+  const shunned = states.map((s) => s.errorRate > 0 || s.serviceTimeMs > ORACLE_SLOW_FACTOR * fastest);
+  const keptCapacity = perSecond.reduce((sum, c, i) => sum + (shunned[i] ? 0 : c), 0);
+  const canShun = keptCapacity > 0 && ratePerSecond <= ORACLE_MAX_UTILISATION * keptCapacity;
   const best = Math.max(...perSecond);
-  return states.map((s, i) => (s.errorRate > 0 ? 1 : Math.max(1, Math.round((ORACLE_SCALE * (perSecond[i] ?? 0)) / best))));
+  return states.map((s, i) => {
+    if (s.errorRate > 0 || (canShun && shunned[i])) return 1;
+    return Math.max(1, Math.round((ORACLE_SCALE * (perSecond[i] ?? 0)) / best));
+  });
 }

@@ -70,7 +70,8 @@ export interface CutMemory {
 
 /**
  * One control step. `ratio` is the endpoint's cost over the reference (undefined: no
- * current data, so hold). Above 1 + CUT_BAND it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
+ * current data, so hold). Above (1 + CUT_BAND) × `noise` (the widening of the band by
+ * the service's noise, ≥ 1, see NOISE_K) it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
  * the hold, see `deepen`); below 1 + RESTORE_BAND, and
  * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to RESTORE_KNEE of
@@ -84,10 +85,13 @@ export function controlStep(
   fraction: number,
   policy: ServicePolicy,
   cut: CutMemory,
+  noise = 1,
 ): ControlResult {
   const floor = policy.weightFloor;
   if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
-  if (ratio > 1 + CUT_BAND) {
+  // The size of a cut is what the reading asks for; the noise only decides whether the
+  // reading is trusted (a test's threshold, not its estimate).
+  if (ratio > (1 + CUT_BAND) * Math.max(1, noise)) {
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
     if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
     // Probing past the knee of a recent episode found the limit again: step back a little

@@ -43,8 +43,10 @@ export function describeCost(signals: SmoothedMemory, score: Score): string {
   return parts.join(' with ') + cost;
 }
 
-export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {
-  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (over ${formatTimes(1 + CUT_BAND)}): cutting`;
+/** `noise`: the widening of the cut band by the service's noise (1: none). */
+export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: number, noise = 1): string {
+  const band = noise > 1.005 ? `over ${formatTimes((1 + CUT_BAND) * noise)}, the band widened by the peers' noise` : `over ${formatTimes(1 + CUT_BAND)}`;
+  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (${band}): cutting`;
 }
 
 export function restoreReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {

@@ -18,10 +18,11 @@ import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
 import { byAddress, isSorted, newMemory, readRow, rowFinder, toColumns, toWorking, type Working } from './memory.js';
+import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from './noise.js';
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
-import { ewma, hasData, smoothSample } from './smoothing.js';
+import { ewma, hasData, smoothSample, usable } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   BASELINE_HALF_LIFE_MS,
@@ -102,8 +103,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const sample = input.samples?.get(ep.address);
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
-      w.signals = smoothSample(w.signals, sample, input.sampleAt - w.sampleAt, policy.halfLifeMs, specs);
+      const sinceSample = input.sampleAt - w.sampleAt;
+      w.signals = smoothSample(w.signals, sample, sinceSample, policy.halfLifeMs, specs, {
+        latencyMs: w.latencyAt > 0 ? input.sampleAt - w.latencyAt : sinceSample,
+        errorRatio: w.errorsAt > 0 ? input.sampleAt - w.errorsAt : sinceSample,
+      });
       w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
+      if (usable(sample.latencyMs)) w.latencyAt = Math.max(w.latencyAt, input.sampleAt);
+      if (usable(sample.errorRatio)) w.errorsAt = Math.max(w.errorsAt, input.sampleAt);
       w.lastDataAt = now;
       w.current = true;
       anyCurrent = true;
@@ -133,8 +140,21 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (freshness === 'reset') decisions.push({ serviceId: id, kind: 'stale-reset', reason: why.staleResetReason(ageMs) });
   }
 
-  // 3. Scores against the peers.
+  // 3. Scores against the peers, and the service's noise. The noise that widens the cut
+  // band is the one known before this tick: an endpoint's own reading never widens its
+  // own band (a worse reading must never be judged more leniently).
   const { referenceMs, scores } = scoreService(work, policy, specs);
+  const noiseVar = previous?.noiseVar ?? 0;
+  const noise = noiseFactor(noiseVar);
+  const dtMs = previous === undefined ? 0 : now - previous.lastTickAt;
+  const strays: number[] = [];
+  for (const w of work) {
+    const ratio = w.current && !w.ejected ? scores.get(w.address)?.ratio : undefined;
+    if (ratio === undefined) continue;
+    if (w.typicalRatio > 0 && ratio > 0) strays.push(Math.log(ratio / w.typicalRatio));
+    w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, dtMs);
+  }
+  const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), dtMs) : noiseVar;
 
   // 4. Ejections (none on stale data; all lifted once the data is too old).
   const candidates: EjectionCandidate[] = [];
@@ -207,7 +227,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         cutFrom: w.cutFrom,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
-      }));
+      }, noise));
     }
     limitShift(work, proposals, scores, baselineMs);
   }
@@ -293,7 +313,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         panicExit: wasPanic && !panic,
         action,
         slowStartBinds: slowStarting && effective < w.control,
-        cut: () => why.cutReason(w.signals, score, referenceMs),
+        cut: () => why.cutReason(w.signals, score, referenceMs, noise),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),
@@ -322,7 +342,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   }
 
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
+    memory: { createdAt, lastTickAt: now, baselineMs, noiseVar: nextNoise, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,

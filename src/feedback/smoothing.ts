@@ -70,6 +70,11 @@ function stepWeights(dtMs: number, halfLifeMs: number): StepWeights | undefined 
   return lastWeights;
 }
 
+/** The weights for `dtMs` without the cache (for the rare field with a longer gap). */
+function gapWeights(dtMs: number, halfLifeMs: number): StepWeights {
+  return { dtMs, halfLifeMs, calm: newValueWeight(dtMs, halfLifeMs), attack: newValueWeight(dtMs, halfLifeMs * ATTACK_FRACTION) };
+}
+
 /** `ewmaAsymmetric` with the weights of its interval (undefined: `dtMs ≤ 0`). */
 function step(previous: number | undefined, value: number, worse: Worse, weights: StepWeights | undefined): number {
   if (previous === undefined) return value;
@@ -82,7 +87,7 @@ function step(previous: number | undefined, value: number, worse: Worse, weights
 const MIN_LATENCY_MS = 0.01;
 
 /** A usable number: finite and ≥ 0 (NaN, ±Inf and negatives are "no data"). */
-function usable(v: number | undefined): v is number {
+export function usable(v: number | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }
 
@@ -107,8 +112,21 @@ function fold(
 }
 
 /**
+ * How long ago latency and the error ratio last had a usable value, in ms, when that is
+ * longer than the sample interval: an endpoint with little traffic has samples every
+ * tick (its request rate) but a latency or error ratio only now and then.
+ */
+export interface FieldGaps {
+  readonly latencyMs: number;
+  readonly errorRatio: number;
+}
+
+/**
  * Fold one raw sample into the smoothed signals. Fields absent or unusable in the sample
  * keep their smoothed value (missing data is never bad data). Ratios are clamped to 0..1.
+ * Each field is smoothed over the time since its own last value (`gaps`), not since the
+ * last sample: an error ratio last seen at 100% half a minute ago, while the endpoint was
+ * ejected and had no calls, is old news next to a 0% measured now.
  */
 export function smoothSample(
   previous: SmoothedMemory,
@@ -116,8 +134,11 @@ export function smoothSample(
   dtMs: number,
   halfLifeMs: number,
   specs: readonly CustomSignalSpec[],
+  gaps?: FieldGaps,
 ): SmoothedMemory {
   const weights = stepWeights(dtMs, halfLifeMs);
+  const latencyWeights = gaps !== undefined && gaps.latencyMs > dtMs ? gapWeights(gaps.latencyMs, halfLifeMs) : weights;
+  const errorWeights = gaps !== undefined && gaps.errorRatio > dtMs ? gapWeights(gaps.errorRatio, halfLifeMs) : weights;
   // Latency is smoothed geometrically (in log space): what matters is "how many times
   // slower", and a 10 s spike must not take minutes to decay back to 20 ms.
   const latencyMs = usable(sample.latencyMs)
@@ -126,11 +147,11 @@ export function smoothSample(
           previous.latencyMs === undefined ? undefined : Math.log(Math.max(previous.latencyMs, MIN_LATENCY_MS)),
           Math.log(Math.max(sample.latencyMs, MIN_LATENCY_MS)),
           'up',
-          weights,
+          latencyWeights,
         ),
       )
     : previous.latencyMs;
-  const errorRatio = fold(previous.errorRatio, sample.errorRatio, 'up', weights, 1);
+  const errorRatio = fold(previous.errorRatio, sample.errorRatio, 'up', errorWeights, 1);
   const requestRate = fold(previous.requestRate, sample.requestRate, 'none', weights);
   const cpu = fold(previous.cpu, sample.cpu, 'up', weights);
   const memory = fold(previous.memory, sample.memory, 'up', weights);

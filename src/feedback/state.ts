@@ -32,6 +32,15 @@ export interface EndpointMemory {
   readonly sampleAt: number;
   /** `now` of the last tick that brought this endpoint a sample; 0 when never. */
   readonly lastDataAt: number;
+  /** `Samples.at` of the last usable latency, and of the last usable error ratio; 0 when never. */
+  readonly latencyAt: number;
+  readonly errorsAt: number;
+  /**
+   * The endpoint's typical standing among its peers: its cost over the reference,
+   * smoothed in log terms with NOISE_TYPICAL_HALF_LIFE_MS; 0 before any. How far a
+   * reading strays from it is the noise that widens the cut band.
+   */
+  readonly typicalRatio: number;
   /**
    * The controller's multiplier of the fair share, in [floor, 1]: what the signals alone
    * ask for, before slow start, ejection, staleness and panic.
@@ -93,6 +102,12 @@ export interface ServiceMemory {
    * reference down at once, up with BASELINE_HALF_LIFE_MS. Panic judges against it.
    */
   readonly baselineMs: number;
+  /**
+   * The service's noise: how far the endpoints' standings stray from their typical ones
+   * in log terms (the median over the endpoints, squared), smoothed with
+   * NOISE_HALF_LIFE_MS; 0 before any. It widens the cut band.
+   */
+  readonly noiseVar: number;
   readonly panic: boolean;
   /** When the current panic began; 0 when not in panic. */
   readonly panicSince: number;

@@ -33,6 +33,26 @@ export const ERROR_COST_TARGETS = 4;
 /** Dead band: no cut while the cost is within (1 + this) × the reference. */
 export const CUT_BAND = 0.4;
 
+/**
+ * The dead band widens with the service's noise, as a control chart's limits sit k
+ * standard deviations out: a cut needs a cost over (1 + CUT_BAND) × e^(NOISE_K·σ), σ
+ * being how far the endpoints' standings (cost over the reference) stray from their own
+ * typical standings (see noise.ts), smoothed with NOISE_HALF_LIFE_MS. Busy backends queue at random for a few
+ * seconds and a quantile of a few dozen calls is rough: at 75% load, healthy backends on
+ * loopback read up to 2.5× the reference for seconds at a time, while a backend that
+ * turned 5× slower reads 3–5× and stays there. Where latencies are steady (many calls,
+ * backends with room) σ is near 0 and the band is CUT_BAND's. The widening is capped at
+ * NOISE_MAX_FACTOR so that a service where everything wanders still cuts a backend that
+ * is several times worse.
+ */
+export const NOISE_K = 3;
+export const NOISE_HALF_LIFE_MS = 20_000;
+export const NOISE_MAX_FACTOR = 1.8;
+/** An endpoint's typical standing is its cost over the reference smoothed (in log terms) with this half-life. */
+export const NOISE_TYPICAL_HALF_LIFE_MS = 10_000;
+/** The noise is measured only over at least this many endpoints (with two, one broken endpoint would be "the noise"). */
+export const NOISE_MIN_ENDPOINTS = 3;
+
 /** Hysteresis: restore only once the cost is back under (1 + this) × the reference. */
 export const RESTORE_BAND = 0.15;
 

@@ -7,9 +7,11 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { PANIC_CONFIRM_MS, PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
+import { NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
+import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
-import { policy } from './fixtures.js';
+import type { EndpointSample } from '../../../src/model/index.js';
+import { addresses, Driver, endpoint, policy, samples, service, topology } from './fixtures.js';
 
 describe('smoothing', () => {
   it('halves the distance to a new value after one half-life, whatever the interval', () => {
@@ -24,6 +26,36 @@ describe('smoothing', () => {
     const up = ewmaAsymmetric(100, 200, 1000, 2000, 'up') - 100;
     const down = 100 - ewmaAsymmetric(100, 0, 1000, 2000, 'up');
     expect(up).toBeGreaterThan(down);
+  });
+  it('smooths each signal over the time since its own last value', () => {
+    // An error ratio of 100% seen 30 s ago; request-rate-only samples since (no calls).
+    const out = smoothSample({ latencyMs: 1, errorRatio: 1, requestRate: 0 }, { latencyMs: 90, errorRatio: 0, requestRate: 0.5 }, 1000, 2000, [], {
+      latencyMs: 30_000,
+      errorRatio: 30_000,
+    });
+    expect(out.errorRatio).toBeLessThan(0.001);
+    expect(out.latencyMs).toBeGreaterThan(89);
+    // Without gaps (every field every tick) it is the plain step.
+    expect(smoothSample({ errorRatio: 1 }, { errorRatio: 0 }, 2000, 2000, []).errorRatio).toBeCloseTo(0.5);
+  });
+  it('does not eject a healed endpoint for the errors it had before a silence', () => {
+    const addrs = addresses(5);
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    const all = (c: EndpointSample): Record<string, EndpointSample> =>
+      Object.fromEntries(addrs.map((a) => [a, a === addrs[2] ? c : { latencyMs: 100, errorRatio: 0, requestRate: 12 }]));
+    let now = 1_000_000;
+    const tick = (c: EndpointSample): void => {
+      now += 1000;
+      d.tick(now, samples(now, { api: all(c) }));
+    };
+    for (let t = 0; t < 10; t++) tick({ latencyMs: 100, errorRatio: 0, requestRate: 12 });
+    for (let t = 0; t < 3; t++) tick({ latencyMs: 1, errorRatio: 1, requestRate: 12 });
+    expect(d.endpointState('api', addrs[2]!)).toBe('ejected');
+    // Ejected: almost no calls, so no latency and no error ratio, for a minute.
+    for (let t = 0; t < 60; t++) tick({ requestRate: 0 });
+    // Back, healed: its few calls succeed. It stays in.
+    for (let t = 0; t < 3; t++) tick({ latencyMs: 90, errorRatio: 0, requestRate: 0.5 });
+    expect(d.endpointState('api', addrs[2]!)).not.toBe('ejected');
   });
   it('treats NaN, infinities and negatives as no data and keeps the smoothed value', () => {
     expect(hasData({ latencyMs: NaN, errorRatio: Infinity }, [])).toBe(false);
@@ -90,6 +122,10 @@ describe('control', () => {
     const up = controlStep(0.1, 1, 1, p, never);
     expect(up.action).toBe('restore');
     expect(up.control).toBeLessThanOrEqual(0.1 * (1 + p.maxStep) + 1e-12);
+  });
+  it('widens the band by the noise it is given, and sizes the cut by the reading alone', () => {
+    expect(controlStep(1, 2, 1, p, never, 1.5).action).toBe('hold');
+    expect(controlStep(1, 2.2, 1, p, never, 1.5).control).toBeCloseTo(controlStep(1, 2.2, 1, p, never).control);
   });
   it('does not restore right after a cut', () => {
     expect(controlStep(0.1, 1, 1, p, held).action).toBe('hold');
@@ -231,5 +267,49 @@ describe('quantisation', () => {
     expect(quantise(0.6, 50)).toBe(60);
     expect(quantise(0.99, 100)).toBe(100);
     expect(quantise(1, 97)).toBe(100);
+  });
+});
+
+describe('noise', () => {
+  it('measures how far readings stray, robust to one endpoint jumping', () => {
+    expect(spreadOf([0.1, -0.1])).toBeUndefined();
+    const calm = spreadOf([0.1, -0.1, 0.05, -0.05, 0.1])!;
+    expect(calm).toBeCloseTo(1.4826 * 0.1);
+    expect(spreadOf([0.1, -0.1, 0.05, -0.05, Math.log(5)])).toBeCloseTo(calm);
+  });
+  it('keeps typical standings in log terms and ignores unusable ones', () => {
+    expect(nextTypicalRatio(0, 100, 1000)).toBe(100);
+    expect(nextTypicalRatio(100, undefined, 1000)).toBe(100);
+    expect(nextTypicalRatio(100, 400, NOISE_TYPICAL_HALF_LIFE_MS)).toBeCloseTo(200);
+  });
+  it('widens the band by e^(kσ), never narrows it, and caps it', () => {
+    expect(noiseFactor(0)).toBe(1);
+    expect(noiseFactor(0.01)).toBeCloseTo(Math.exp(NOISE_K * 0.1));
+    expect(noiseFactor(100)).toBe(NOISE_MAX_FACTOR);
+    expect(nextNoiseVar(0.04, undefined, 1000)).toBe(0.04);
+  });
+
+  /** Five endpoints read around 100 ms, each straying by ±`wander` (deterministically), for a minute; then c reads `worse`× for a tick. */
+  function weightAfter(wander: number, worse: number): number {
+    const addrs = addresses(5);
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    let now = 1_000_000;
+    for (let t = 0; t < 60; t++) {
+      now += 1000;
+      const lat = addrs.map((_, i) => 100 * Math.exp(wander * Math.sin(1.7 * t + 2.3 * i)));
+      d.tick(now, samples(now, { api: Object.fromEntries(addrs.map((a, i) => [a, { latencyMs: lat[i]!, errorRatio: 0 }])) }));
+    }
+    now += 1000;
+    d.tick(now, samples(now, { api: Object.fromEntries(addrs.map((a) => [a, { latencyMs: a === addrs[2] ? 100 * worse : 100, errorRatio: 0 }])) }));
+    return d.weight('api', addrs[2]!);
+  }
+
+  it('does not cut on a stray the peers show all the time, but still cuts a backend several times worse', () => {
+    // Steady peers: the band is 1.4×, and a 2.5× reading is cut at once.
+    expect(weightAfter(0, 2.5)).toBeLessThan(FAIR_WEIGHT);
+    // Peers straying by up to ±30% all the time: the same reading is noise.
+    expect(weightAfter(0.3, 2.5)).toBe(FAIR_WEIGHT);
+    // A 5× backend stands out of any noise.
+    expect(weightAfter(0.3, 5)).toBeLessThan(FAIR_WEIGHT / 2);
   });
 });

@@ -20,6 +20,8 @@ export interface BackendCondition {
 export interface BackendStep {
   /** Requests per second offered. */
   readonly rate: number;
+  /** Requests per second answered (what a server's histogram counts): at most its capacity while a backlog lasts. */
+  readonly completed: number;
   /** p99 latency in ms over the step (of all calls, fail-fast ones included). */
   readonly p99Ms: number;
   readonly errorRatio: number;
@@ -36,7 +38,10 @@ export class Backend {
     const served = rate * (1 - c.failFastRatio);
     const muPerSec = (c.capacity / c.serviceMs) * 1000;
     const rho = served / muPerSec;
+    const before = this.backlog;
     this.backlog = Math.max(0, this.backlog + (served - muPerSec) * (dtMs / 1000));
+    // Fail-fast calls are answered at once; the others as the queue lets them out.
+    const completed = rate + ((before - this.backlog) * 1000) / dtMs;
     const r = Math.min(rho, 0.98);
     // Tail of a c-server queue: about 2 service times unloaded, growing as rho^c/(1−rho),
     // plus the time to drain the backlog.
@@ -46,6 +51,6 @@ export class Backend {
     // Fail-fast calls are fast: the p99 of all calls is the successes' unless nearly all fail.
     const p99Ms = c.failFastRatio >= 0.99 ? 1 : successP99;
     const errorRatio = Math.min(1, c.failFastRatio + (1 - c.failFastRatio) * c.errorRatio);
-    return { rate, p99Ms, errorRatio, utilisation: rho };
+    return { rate, completed, p99Ms, errorRatio, utilisation: rho };
   }
 }

@@ -96,10 +96,11 @@ export function simulate(s: Scenario): Trace {
 
 function combine(list: BackendStep[]): BackendStep {
   const rate = list.reduce((a, x) => a + x.rate, 0) / list.length;
+  const completed = list.reduce((a, x) => a + x.completed, 0) / list.length;
   const p99Ms = Math.max(...list.map((x) => x.p99Ms));
   const errorRatio = rate > 0 ? list.reduce((a, x) => a + x.rate * x.errorRatio, 0) / (rate * list.length) : 0;
   const utilisation = list.reduce((a, x) => a + x.utilisation, 0) / list.length;
-  return { rate, p99Ms, errorRatio, utilisation };
+  return { rate, completed, p99Ms, errorRatio, utilisation };
 }
 
 /** What histogram_quantile(0.99, rate(..[window])) and friends would say about `seen`. */
@@ -110,7 +111,9 @@ function windowSample(seen: BackendStep[]): EndpointSample | undefined {
   const heavy = seen.filter((x) => x.rate >= 0.01 * total);
   const latencyMs = Math.max(...heavy.map((x) => x.p99Ms));
   const errorRatio = seen.reduce((a, x) => a + x.rate * x.errorRatio, 0) / total;
-  return { latencyMs, errorRatio, requestRate: total / seen.length };
+  // A server counts the calls it answers: a backlogged backend answers at its capacity.
+  const answered = seen.reduce((a, x) => a + x.completed, 0);
+  return { latencyMs, errorRatio, requestRate: answered / seen.length };
 }
 
 /** The p99 the clients see in second t: the slowest backend carrying over 1% of calls. */
