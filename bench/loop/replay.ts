@@ -11,6 +11,7 @@
  * against the data that caused them.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { parseEndpointsFile } from '../../src/discovery/file/index.js';
 import { INITIAL_ENGINE_STATE, runEngine, type EngineState } from '../../src/feedback/index.js';
@@ -88,13 +89,16 @@ export function replay(ticks: readonly RecordedTick[], phases: readonly { name: 
 
 async function main(): Promise<void> {
   const program = new Command('bench-loop-replay')
-    .argument('<results>', 'results.json of a loop run made with --record-samples')
+    .argument('<results>', 'results.json (or .json.gz) of a loop run made with --record-samples')
     .option('--scenario <name>', 'only this scenario')
     .option('--contender <name>', 'only this contender')
     .option('--decisions', 'print every decision', false);
   program.parse();
   const o = program.opts<{ scenario?: string; contender?: string; decisions: boolean }>();
-  const result = JSON.parse(await readFile(program.args[0]!, 'utf8')) as BenchResult;
+  const file = program.args[0]!;
+  const bytes = await readFile(file);
+  // Recorded runs are kept gzipped in bench/loop/results/.
+  const result = JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as BenchResult;
   for (const scenario of result.scenarios) {
     if (o.scenario && scenario.name !== o.scenario) continue;
     for (const c of scenario.contenders) {
