@@ -137,8 +137,11 @@ export function smoothSample(
   gaps?: FieldGaps,
 ): SmoothedMemory {
   const weights = stepWeights(dtMs, halfLifeMs);
-  const latencyWeights = gaps !== undefined && gaps.latencyMs > dtMs ? gapWeights(gaps.latencyMs, halfLifeMs) : weights;
-  const errorWeights = gaps !== undefined && gaps.errorRatio > dtMs ? gapWeights(gaps.errorRatio, halfLifeMs) : weights;
+  // Weights of their own only for a field that has a value now after a longer gap (rare).
+  const latencyWeights =
+    gaps !== undefined && gaps.latencyMs > dtMs && usable(sample.latencyMs) ? gapWeights(gaps.latencyMs, halfLifeMs) : weights;
+  const errorWeights =
+    gaps !== undefined && gaps.errorRatio > dtMs && usable(sample.errorRatio) ? gapWeights(gaps.errorRatio, halfLifeMs) : weights;
   // Latency is smoothed geometrically (in log space): what matters is "how many times
   // slower", and a 10 s spike must not take minutes to decay back to 20 ms.
   const latencyMs = usable(sample.latencyMs)
