@@ -5,12 +5,12 @@
  * over the oracle's static weights, every cut of a healthy backend is a cut made on noise.
  */
 import { Registry } from 'prom-client';
-import { parseConfig } from '../../src/app/config.js';
 import { startSignals } from '../../src/app/signals.js';
 import { FileDiscovery } from '../../src/discovery/file/index.js';
 import { WeirError, ERROR_CODES } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/log.js';
 import type { EndpointSample } from '../../src/model/index.js';
+import { benchWeirConfig } from './xds-contenders.js';
 
 /** One second's samples of the bench's service: address → raw sample (absent: no data). */
 export interface RecordedTick {
@@ -36,13 +36,8 @@ export async function startSampleRecorder(opts: {
   /** Epoch ms of the scenario's second 0. */
   startAt: number;
 }): Promise<SampleRecorder> {
-  const parsed = parseConfig(
-    { discovery: 'file', 'endpoints-file': opts.endpointsFile, 'prometheus-url': opts.prometheusUrl, 'signal-window': `${opts.signalWindowMs}ms` },
-    {},
-  );
-  if (!parsed.valid) throw new WeirError(ERROR_CODES.CONFIG_INVALID, 'bench: recorder configuration is invalid', { details: parsed.errors });
   const log = silentLogger();
-  const signals = startSignals(parsed.result, { log, registry: new Registry() });
+  const signals = startSignals(benchWeirConfig(opts), { log, registry: new Registry() });
   const source = signals.source;
   if (!source) throw new WeirError(ERROR_CODES.CONFIG_INVALID, 'bench: the recorder needs a Prometheus URL');
   const discovery = await FileDiscovery.start({ path: opts.endpointsFile, log });

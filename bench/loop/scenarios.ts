@@ -68,9 +68,14 @@ function withBackend(states: BackendState[], index: number, change: Partial<Back
   return states.map((s, i) => (i === index ? { ...s, ...change } : s));
 }
 
+/** Calls per second one backend serves at most. */
+function perSecondOf(s: BackendState): number {
+  return (s.capacity * 1000) / s.serviceTimeMs;
+}
+
 /** Total capacity in calls per second of a set of backend states. */
 export function capacityPerSecond(states: readonly BackendState[]): number {
-  return states.reduce((sum, s) => sum + (s.capacity * 1000) / s.serviceTimeMs, 0);
+  return states.reduce((sum, s) => sum + perSecondOf(s), 0);
 }
 
 /** Backend 3 (index 2) is the one that faults. */
@@ -156,7 +161,7 @@ export function scaleScenario(s: Scenario, scale: number): Scenario {
 /** Each backend's fair share of the calls in a phase: proportional to its capacity per second. */
 export function fairShares(states: readonly BackendState[]): number[] {
   const total = capacityPerSecond(states);
-  return states.map((s) => (s.capacity * 1000) / s.serviceTimeMs / total);
+  return states.map((s) => perSecondOf(s) / total);
 }
 
 /** The largest integer weight the oracle hands out; the floor is 1. */
@@ -180,14 +185,13 @@ const ORACLE_MAX_UTILISATION = 0.8;
  *   utilisation (the best a static split can do for latency when every backend is needed).
  */
 export function oracleWeights(states: readonly BackendState[], ratePerSecond: number): number[] {
-  const perSecond = states.map((s) => (s.capacity * 1000) / s.serviceTimeMs);
+  const perSecond = states.map(perSecondOf);
   const fastest = Math.min(...states.map((s) => s.serviceTimeMs));
-  const shunned = states.map((s) => s.errorRate > 0 || s.serviceTimeMs > ORACLE_SLOW_FACTOR * fastest);
-  const keptCapacity = perSecond.reduce((sum, c, i) => sum + (shunned[i] ? 0 : c), 0);
-  const canShun = keptCapacity > 0 && ratePerSecond <= ORACLE_MAX_UTILISATION * keptCapacity;
+  const slow = states.map((s) => s.serviceTimeMs > ORACLE_SLOW_FACTOR * fastest);
+  const kept = capacityPerSecond(states.filter((s, i) => s.errorRate === 0 && !slow[i]));
+  const shunSlow = kept > 0 && ratePerSecond <= ORACLE_MAX_UTILISATION * kept;
   const best = Math.max(...perSecond);
-  return states.map((s, i) => {
-    if (s.errorRate > 0 || (canShun && shunned[i])) return 1;
-    return Math.max(1, Math.round((ORACLE_SCALE * (perSecond[i] ?? 0)) / best));
-  });
+  return states.map((s, i) =>
+    s.errorRate > 0 || (shunSlow && slow[i]) ? 1 : Math.max(1, Math.round((ORACLE_SCALE * (perSecond[i] ?? 0)) / best)),
+  );
 }

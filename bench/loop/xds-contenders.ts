@@ -3,7 +3,7 @@
  * `startWeir`, with file discovery and the real Prometheus), and the oracle, which serves
  * weights it is told through the same xDS cache and server that weir uses.
  */
-import { parseConfig } from '../../src/app/config.js';
+import { parseConfig, type WeirConfig } from '../../src/app/config.js';
 import { startWeir } from '../../src/app/weir.js';
 import { FileDiscovery } from '../../src/discovery/file/index.js';
 import { WeirError, ERROR_CODES } from '../../src/lib/errors.js';
@@ -31,25 +31,40 @@ export interface WeirContenderOptions {
   readonly signalWindowMs: number;
 }
 
-/** Starts weir as an operator would run it next to the benchmark's backends. */
-export async function startWeirContender(opts: WeirContenderOptions): Promise<XdsContender> {
+/**
+ * weir's configuration as the benchmark runs it: file discovery of the benchmark's
+ * endpoints, its Prometheus and signal window, plus `extra` flags. Shared by the weir
+ * contender and the sample recorder, so that the recorder reads what weir reads.
+ */
+export function benchWeirConfig(
+  opts: { endpointsFile: string; prometheusUrl: string; signalWindowMs: number },
+  extra: Record<string, string> = {},
+): WeirConfig {
   const parsed = parseConfig(
     {
       discovery: 'file',
       'endpoints-file': opts.endpointsFile,
       'prometheus-url': opts.prometheusUrl,
       'signal-window': `${opts.signalWindowMs}ms`,
-      interval: `${opts.intervalMs}ms`,
-      'xds-address': '127.0.0.1:0',
-      'http-address': '127.0.0.1:0',
-      identity: 'weir-bench',
+      ...extra,
     },
     {},
   );
   if (!parsed.valid) {
     throw new WeirError(ERROR_CODES.CONFIG_INVALID, 'bench: weir configuration is invalid', { details: parsed.errors });
   }
-  const weir = await startWeir(parsed.result, { log: silentLogger() });
+  return parsed.result;
+}
+
+/** Starts weir as an operator would run it next to the benchmark's backends. */
+export async function startWeirContender(opts: WeirContenderOptions): Promise<XdsContender> {
+  const config = benchWeirConfig(opts, {
+    interval: `${opts.intervalMs}ms`,
+    'xds-address': '127.0.0.1:0',
+    'http-address': '127.0.0.1:0',
+    identity: 'weir-bench',
+  });
+  const weir = await startWeir(config, { log: silentLogger() });
   const id = serviceId(opts.service);
   return {
     xdsAddress: weir.xdsAddress,

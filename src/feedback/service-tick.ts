@@ -67,7 +67,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const { service, id, previous, now, specs } = input;
   const policy = service.policy;
   const decisions: Decision[] = [];
-  const fraction = previous === undefined ? 0 : stepFraction(now - previous.lastTickAt);
+  // ms since the service's last tick (0 at its first): steps and smoothing scale with it.
+  const sinceTickMs = previous === undefined ? 0 : now - previous.lastTickAt;
+  const fraction = stepFraction(sinceTickMs);
   const holdMs = staleHoldMs(policy.halfLifeMs);
 
   // 1. Memory and smoothing, for every endpoint of the topology (sorted by address).
@@ -146,15 +148,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const { referenceMs, scores } = scoreService(work, policy, specs);
   const noiseVar = previous?.noiseVar ?? 0;
   const noise = noiseFactor(noiseVar);
-  const dtMs = previous === undefined ? 0 : now - previous.lastTickAt;
   const strays: number[] = [];
   for (const w of work) {
     const ratio = w.current && !w.ejected ? scores.get(w.address)?.ratio : undefined;
     if (ratio === undefined) continue;
     if (w.typicalRatio > 0 && ratio > 0) strays.push(Math.log(ratio / w.typicalRatio));
-    w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, dtMs);
+    w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, sinceTickMs);
   }
-  const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), dtMs) : noiseVar;
+  const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), sinceTickMs) : noiseVar;
 
   // 4. Ejections (none on stale data; all lifted once the data is too old).
   const candidates: EjectionCandidate[] = [];
@@ -178,7 +179,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     ? (previous?.baselineMs || referenceMs)
     : referenceMs <= previous.baselineMs
       ? referenceMs
-      : Math.exp(ewma(Math.log(previous.baselineMs), Math.log(referenceMs), now - previous.lastTickAt, BASELINE_HALF_LIFE_MS));
+      : Math.exp(ewma(Math.log(previous.baselineMs), Math.log(referenceMs), sinceTickMs, BASELINE_HALF_LIFE_MS));
   // Slowness counts toward panic (DEGRADED_RATIO × the baseline) only once a shift has
   // been tried and had the time to show (or while already in panic). Then the two cases
   // that look alike under equal weights part: with heterogeneous capacities the shift
