@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { parseEndpointsFile } from '../../src/discovery/file/index.js';
 import { INITIAL_ENGINE_STATE, runEngine, type EngineState } from '../../src/feedback/index.js';
+import { noiseFactor } from '../../src/feedback/noise.js';
 import { serviceId, type Decision, type EndpointSample, type Topology } from '../../src/model/index.js';
 import type { BenchResult } from './run.js';
 import { endpointsFileText, SERVICE } from './run.js';
@@ -33,6 +34,7 @@ export function replay(ticks: readonly RecordedTick[], phases: readonly { name: 
   addresses: string[];
   phases: PhaseDecisions[];
   decisions: { s: number; decision: Decision }[];
+  trace: string[];
 } {
   const addresses = [...new Set(ticks.flatMap((t) => Object.keys(t.endpoints)))].sort();
   const parsed = parseEndpointsFile(endpointsFileText(addresses.map((address, i) => ({ address, pod: `backend-${i + 1}`, port: 50051 }))));
@@ -45,6 +47,7 @@ export function replay(ticks: readonly RecordedTick[], phases: readonly { name: 
     panicTicks: 0,
   }));
   const decisions: { s: number; decision: Decision }[] = [];
+  const trace: string[] = [];
   let state: EngineState = INITIAL_ENGINE_STATE;
   for (const tick of ticks) {
     const endpoints = new Map<string, EndpointSample>(Object.entries(tick.endpoints));
@@ -61,6 +64,9 @@ export function replay(ticks: readonly RecordedTick[], phases: readonly { name: 
     const report = result.services.get(id);
     if (phase === undefined || report === undefined) continue;
     if (report.panic) phase.panicTicks += 1;
+    const memory = state.services[id];
+    const cols = report.endpoints.map((e) => `${String(e.weight).padStart(3)} ${Math.round(e.signals.latencyMs ?? NaN)}ms ${((e.signals.errorRatio ?? 0) * 100).toFixed(0)}%`);
+    trace.push(`${tick.s.toFixed(1).padStart(6)} s ${report.panic ? 'P' : ' '} baseline ${Math.round(memory?.baselineMs ?? 0)}ms noise ×${noiseFactor(memory?.noiseVar ?? 0).toFixed(2)} | ${cols.join(' | ')}`);
     report.endpoints.forEach((e) => {
       const b = phase.backends[addresses.indexOf(e.address)];
       if (!b) return;
@@ -84,6 +90,7 @@ export function replay(ticks: readonly RecordedTick[], phases: readonly { name: 
       backends: p.backends.map((b) => ({ cuts: b.cuts, restores: b.restores, minWeight: b.n > 0 ? b.minWeight : 0, meanWeight: b.n > 0 ? b.meanWeight / b.n : 0 })),
     })),
     decisions,
+    trace,
   };
 }
 
@@ -92,9 +99,10 @@ async function main(): Promise<void> {
     .argument('<results>', 'results.json (or .json.gz) of a loop run made with --record-samples')
     .option('--scenario <name>', 'only this scenario')
     .option('--contender <name>', 'only this contender')
-    .option('--decisions', 'print every decision', false);
+    .option('--decisions', 'print every decision', false)
+    .option('--trace', 'print every tick: baseline, noise, and each endpoint\'s weight and smoothed signals', false);
   program.parse();
-  const o = program.opts<{ scenario?: string; contender?: string; decisions: boolean }>();
+  const o = program.opts<{ scenario?: string; contender?: string; decisions: boolean; trace: boolean }>();
   const file = program.args[0]!;
   const bytes = await readFile(file);
   // Recorded runs are kept gzipped in bench/loop/results/.
@@ -113,6 +121,7 @@ async function main(): Promise<void> {
         const cols = p.backends.map((b, i) => `b${i + 1} ${b.cuts}c/${b.restores}r min ${b.minWeight} mean ${Math.round(b.meanWeight)}`);
         process.stdout.write(`  ${p.phase.padEnd(10)} ${cols.join(' | ')}${p.panicTicks > 0 ? ` | panic ${p.panicTicks} s` : ''}\n`);
       }
+      if (o.trace) for (const line of r.trace) process.stdout.write(`    ${line}\n`);
       if (o.decisions) {
         for (const d of r.decisions) {
           process.stdout.write(`    ${d.s.toFixed(1).padStart(6)} s ${d.decision.kind} ${d.decision.endpoint ?? ''} ${d.decision.from ?? ''}→${d.decision.to ?? ''} ${d.decision.reason}\n`);

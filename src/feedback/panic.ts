@@ -35,6 +35,11 @@ export interface PanicCount {
   /** Degraded because failing (errors, custom signals). */
   readonly failing: number;
   readonly ready: number;
+  /**
+   * True when slowness needs no confirmation: the receivers of a shift are already loaded
+   * (headroom.ts), so waiting only lets their queues grow.
+   */
+  readonly unconfirmed?: boolean;
 }
 
 /**
@@ -54,7 +59,10 @@ export function decidePanic(
     // Slowness must last PANIC_CONFIRM_MS: the windows still show the load of before a
     // shift for a few seconds, and a panic on that would undo a shift that worked.
     const overSince = !cooling && over(degraded) ? previous.overSince || now : 0;
-    const enter = over(failing) || (overSince > 0 && now - overSince >= PANIC_CONFIRM_MS);
+    // Unconfirmed, slowness alone must be over the threshold: a failing endpoint (ejected,
+    // say) plus a few busy ones is not a mass degradation.
+    const urgent = count.unconfirmed === true && over(degraded - failing);
+    const enter = over(failing) || (overSince > 0 && (urgent || now - overSince >= PANIC_CONFIRM_MS));
     return enter
       ? { panic: true, panicSince: now, cooldownUntil: 0, overSince: 0, change: 'enter' }
       : { ...previous, overSince, change: 'none' };

@@ -14,6 +14,7 @@ import type {
 } from '../model/index.js';
 import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction, type ControlResult } from './control.js';
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
+import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
@@ -29,7 +30,7 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  DEEPEN_MS, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, LOADED_BAND_FACTOR, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -185,7 +186,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // that look alike under equal weights part: with heterogeneous capacities the shift
   // relieves the slow endpoints and the others take it; in a mass degradation the slow
   // ones stay slow and the others become slow too, so most of the service is degraded.
-  const shiftTried = work.some((w) => w.control < 1 && w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS);
+  // A shift whose receivers are degraded themselves (headroom.ts) has shown at once that
+  // it does not work: slowness counts, and a panic on it needs no confirmation.
+  const cutInPlace = work.some((w) => w.control < 1 && w.episodeAt > 0);
+  const overwhelmed = cutInPlace && receiversOverwhelmed(previous?.receiversStanding ?? 0);
+  const shiftTried = overwhelmed || work.some((w) => w.control < 1 && w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS);
   const inPanic = previous?.panic ?? false;
   let failingCount = 0;
   const degraded = work.filter((w) => {
@@ -208,7 +213,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     overSince: previous?.overSince ?? 0,
   };
   if (freshness === 'fresh') {
-    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length }, policy, now);
+    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, unconfirmed: overwhelmed }, policy, now);
   } else if (freshness === 'reset' && panicState.panic) {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }
@@ -218,6 +223,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 6. The controller's proposals, with the shift of the whole service capped.
   const proposals = new Map<string, ControlResult>();
+  // Receivers near capacity: an endpoint at its full share is cut only for a large excess.
+  const loadedNoise = receiversLoaded(previous?.receiversStanding ?? 0) ? noise * LOADED_BAND_FACTOR : noise;
   if (!panic && freshness === 'fresh') {
     for (const w of work) {
       if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
@@ -228,7 +235,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         cutFrom: w.cutFrom,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
-      }, noise));
+      }, w.control < 1 ? noise : loadedNoise));
     }
     limitShift(work, proposals, scores, baselineMs);
   }
@@ -342,8 +349,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     });
   }
 
+  const standing = freshness === 'fresh' ? receiversStanding(work, scores, baselineMs) : (previous?.receiversStanding ?? 0);
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs, noiseVar: nextNoise, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
+    memory: { createdAt, lastTickAt: now, baselineMs, noiseVar: nextNoise, receiversStanding: standing, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,

@@ -108,6 +108,12 @@ export interface ServiceMemory {
    * NOISE_HALF_LIFE_MS; 0 before any. It widens the cut band.
    */
   readonly noiseVar: number;
+  /**
+   * The median cost over the baseline of the endpoints not cut, at the last fresh tick
+   * (headroom.ts); 0 when unknown. Over RECEIVERS_LOADED the receivers of a shift are
+   * near capacity.
+   */
+  readonly receiversStanding: number;
   readonly panic: boolean;
   /** When the current panic began; 0 when not in panic. */
   readonly panicSince: number;

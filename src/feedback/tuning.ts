@@ -53,6 +53,16 @@ export const NOISE_TYPICAL_HALF_LIFE_MS = 10_000;
 /** The noise is measured only over at least this many endpoints (with two, one broken endpoint would be "the noise"). */
 export const NOISE_MIN_ENDPOINTS = 3;
 
+/**
+ * The receivers of a shift (the endpoints not cut) are loaded when their median cost is
+ * at least this many times the service's baseline (see headroom.ts). On loopback, five
+ * 2-slot backends read 1.0–1.2× at 60% load and 1.2–1.6× at 75%.
+ */
+export const RECEIVERS_LOADED = 1.3;
+
+/** While the receivers are loaded, an endpoint at its full share is cut only over the band × this. */
+export const LOADED_BAND_FACTOR = 2;
+
 /** Hysteresis: restore only once the cost is back under (1 + this) × the reference. */
 export const RESTORE_BAND = 0.15;
 
