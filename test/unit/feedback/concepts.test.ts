@@ -3,6 +3,7 @@ import { controlStep, maxCut, type ControlResult } from '../../../src/feedback/c
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
+import { receiversStanding } from '../../../src/feedback/headroom.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
@@ -241,6 +242,13 @@ describe('panic', () => {
     expect(decidePanic(out, count(3, 3), p, PANIC_MAX_MS + 2000).panic).toBe(true);
     expect(decidePanic(inPanic, count(3, 3), p, PANIC_MAX_MS + 1000).panic).toBe(true);
   });
+  it('enters at once when a shift overwhelms its receivers and slowness alone is over the threshold', () => {
+    const urgent = (degraded: number, failing = 0) => ({ ...count(degraded, failing), unconfirmed: true });
+    expect(decidePanic(calm, urgent(3), p, 1000).change).toBe('enter');
+    // One failing (ejected) endpoint and two slow ones are not a mass degradation: confirm first.
+    expect(decidePanic(calm, urgent(3, 1), p, 1000).change).toBe('none');
+    expect(decidePanic(calm, urgent(2), p, 1000).change).toBe('none');
+  });
   it('never panics a single endpoint', () => {
     expect(decidePanic(calm, count(1, 1, 1), p, 0).panic).toBe(false);
   });
@@ -313,3 +321,44 @@ describe('noise', () => {
     expect(weightAfter(0.3, 5)).toBeLessThan(FAIR_WEIGHT / 2);
   });
 });
+
+describe('receivers\' headroom', () => {
+  const addrs = addresses(5);
+  /**
+   * Ten seconds with every endpoint at 100 ms (the baseline), then `seconds` with the
+   * four others at `othersMs` and the third at `thirdMs`: the third's weight.
+   */
+  function thirdAfter(othersMs: number, thirdMs: number, seconds = 4): number {
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    let now = 1_000_000;
+    const tick = (third: number, others: number): void => {
+      now += 1000;
+      const all = Object.fromEntries(addrs.map((a) => [a, { latencyMs: a === addrs[2] ? third : others, errorRatio: 0, requestRate: 12 }]));
+      d.tick(now, samples(now, { api: all }));
+    };
+    for (let t = 0; t < 10; t++) tick(100, 100);
+    for (let t = 0; t < 6; t++) tick(othersMs, othersMs);
+    for (let t = 0; t < seconds; t++) tick(thirdMs, othersMs);
+    return d.weight('api', addrs[2]!);
+  }
+
+  it('measures the median standing of the endpoints that are not cut', () => {
+    const work = addrs.map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
+    for (const w of work) w.current = true;
+    work[0]!.control = 0.5;
+    const scores = new Map(addrs.map((a, i) => [a, { cost: [900, 100, 150, 200, 400][i]!, ratio: 1, failing: false, degraded: false, customBreaches: [] }]));
+    // The cut endpoint (900 ms) is not a receiver; of 100, 150, 200 and 400 the lower median.
+    expect(receiversStanding(work, scores, 100)).toBe(1.5);
+    expect(receiversStanding(work, scores, 0)).toBe(0);
+  });
+
+  it('does not cut a full-share endpoint for a moderate excess while the others are loaded, but does while they are not', () => {
+    // The others at 1.6× the baseline: a reading 2× theirs is held.
+    expect(thirdAfter(160, 320)).toBe(FAIR_WEIGHT);
+    // The others at the baseline: the same 2× excess is cut.
+    expect(thirdAfter(100, 200)).toBeLessThan(FAIR_WEIGHT);
+    // Loaded or not, a backend many times worse is cut.
+    expect(thirdAfter(160, 1000)).toBeLessThan(FAIR_WEIGHT / 2);
+  });
+});
+
