@@ -117,21 +117,14 @@ function fold(
 }
 
 /**
- * How long ago latency and the error ratio last had a usable value, in ms, when that is
- * longer than the sample interval: an endpoint with little traffic has samples every
- * tick (its request rate) but a latency or error ratio only now and then.
- */
-export interface FieldGaps {
-  readonly latencyMs: number;
-  readonly errorRatio: number;
-}
-
-/**
  * Fold one raw sample into the smoothed signals. Fields absent or unusable in the sample
  * keep their smoothed value (missing data is never bad data). Ratios are clamped to 0..1.
- * Each field is smoothed over the time since its own last value (`gaps`), not since the
- * last sample: an error ratio last seen at 100% half a minute ago, while the endpoint was
- * ejected and had no calls, is old news next to a 0% measured now.
+ * Latency and the error ratio are each smoothed over the time since their own last usable
+ * value (`latencyGapMs`, `errorGapMs`, in ms; `dtMs` when not given), not since the last
+ * sample: an endpoint with little traffic has samples every tick (its request rate) but a
+ * latency or error ratio only now and then, and an error ratio last seen at 100% half a
+ * minute ago, while the endpoint was ejected and had no calls, is old news next to a 0%
+ * measured now. (Two numbers rather than an object: one object per endpoint per tick.)
  */
 export function smoothSample(
   previous: SmoothedMemory,
@@ -139,14 +132,13 @@ export function smoothSample(
   dtMs: number,
   halfLifeMs: number,
   specs: readonly CustomSignalSpec[],
-  gaps?: FieldGaps,
+  latencyGapMs = dtMs,
+  errorGapMs = dtMs,
 ): SmoothedMemory {
   const weights = stepWeights(dtMs, halfLifeMs);
   // Weights of their own only for a field that has a value now after a longer gap (rare).
-  const latencyWeights =
-    gaps !== undefined && gaps.latencyMs > dtMs && usable(sample.latencyMs) ? gapWeights(gaps.latencyMs, halfLifeMs) : weights;
-  const errorWeights =
-    gaps !== undefined && gaps.errorRatio > dtMs && usable(sample.errorRatio) ? gapWeights(gaps.errorRatio, halfLifeMs) : weights;
+  const latencyWeights = latencyGapMs > dtMs && usable(sample.latencyMs) ? gapWeights(latencyGapMs, halfLifeMs) : weights;
+  const errorWeights = errorGapMs > dtMs && usable(sample.errorRatio) ? gapWeights(errorGapMs, halfLifeMs) : weights;
   // The usual case, every signal known before and in the sample and no custom ones.
   // `previous` is checked here, not in smoothUsual: there the first sample's empty
   // signals (a shape without the fields) would make each read box its number.

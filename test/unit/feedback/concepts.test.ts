@@ -29,10 +29,7 @@ describe('smoothing', () => {
   });
   it('smooths each signal over the time since its own last value', () => {
     // An error ratio of 100% seen 30 s ago; request-rate-only samples since (no calls).
-    const out = smoothSample({ latencyMs: 1, errorRatio: 1, requestRate: 0 }, { latencyMs: 90, errorRatio: 0, requestRate: 0.5 }, 1000, 2000, [], {
-      latencyMs: 30_000,
-      errorRatio: 30_000,
-    });
+    const out = smoothSample({ latencyMs: 1, errorRatio: 1, requestRate: 0 }, { latencyMs: 90, errorRatio: 0, requestRate: 0.5 }, 1000, 2000, [], 30_000, 30_000);
     expect(out.errorRatio).toBeLessThan(0.001);
     expect(out.latencyMs).toBeGreaterThan(89);
     // Without gaps (every field every tick) it is the plain step.
