@@ -114,35 +114,92 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
  * columns of the immutable previous memory is what keeps a tick's new state small.
  * Each column is written out rather than passed to a helper with a field accessor: that
  * accessor call, shared by every field, could not be inlined and cost a tenth of a tick.
+ * The columns are compared in one pass over the rows, not with a callback per column
+ * (`rows.every`): those 24 closures per service were ~0.7 MB of the ~22 MB a tick
+ * allocates over 10,000 endpoints.
  */
 export function toColumns(rows: readonly EndpointMemory[], previous: EndpointColumns | undefined): EndpointColumns {
   const p = previous !== undefined && sameAddresses(rows, previous.address) ? previous : undefined;
+  // Whether each column is unchanged (Object.is: NaN is the same as NaN, −0 is not 0).
+  let sameCurrent = p !== undefined;
+  let sameFirstSeenAt = p !== undefined;
+  let sameReady = p !== undefined;
+  let sameSignals = p !== undefined;
+  let sameSampleAt = p !== undefined;
+  let sameLastDataAt = p !== undefined;
+  let sameLatencyAt = p !== undefined;
+  let sameErrorsAt = p !== undefined;
+  let sameTypicalRatio = p !== undefined;
+  let sameControl = p !== undefined;
+  let sameCutFrom = p !== undefined;
+  let sameDeepenFrom = p !== undefined;
+  let sameDeepenUntil = p !== undefined;
+  let sameGoodSinceCut = p !== undefined;
+  let sameEpisodeAt = p !== undefined;
+  let sameEffective = p !== undefined;
+  let samePublished = p !== undefined;
+  let sameLastCutAt = p !== undefined;
+  let sameEjected = p !== undefined;
+  let sameEjectedAt = p !== undefined;
+  let sameEjections = p !== undefined;
+  let sameSlowStartAt = p !== undefined;
+  let sameReason = p !== undefined;
+  let sameChangedAt = p !== undefined;
+  if (p !== undefined) {
+    for (let i = 0; i < rows.length; i++) {
+      const m = rows[i]!;
+      sameCurrent &&= Object.is(m.current, p.current[i]);
+      sameFirstSeenAt &&= Object.is(m.firstSeenAt, p.firstSeenAt[i]);
+      sameReady &&= Object.is(m.ready, p.ready[i]);
+      sameSignals &&= Object.is(m.signals, p.signals[i]);
+      sameSampleAt &&= Object.is(m.sampleAt, p.sampleAt[i]);
+      sameLastDataAt &&= Object.is(m.lastDataAt, p.lastDataAt[i]);
+      sameLatencyAt &&= Object.is(m.latencyAt, p.latencyAt[i]);
+      sameErrorsAt &&= Object.is(m.errorsAt, p.errorsAt[i]);
+      sameTypicalRatio &&= Object.is(m.typicalRatio, p.typicalRatio[i]);
+      sameControl &&= Object.is(m.control, p.control[i]);
+      sameCutFrom &&= Object.is(m.cutFrom, p.cutFrom[i]);
+      sameDeepenFrom &&= Object.is(m.deepenFrom, p.deepenFrom[i]);
+      sameDeepenUntil &&= Object.is(m.deepenUntil, p.deepenUntil[i]);
+      sameGoodSinceCut &&= Object.is(m.goodSinceCut, p.goodSinceCut[i]);
+      sameEpisodeAt &&= Object.is(m.episodeAt, p.episodeAt[i]);
+      sameEffective &&= Object.is(m.effective, p.effective[i]);
+      samePublished &&= Object.is(m.published, p.published[i]);
+      sameLastCutAt &&= Object.is(m.lastCutAt, p.lastCutAt[i]);
+      sameEjected &&= Object.is(m.ejected, p.ejected[i]);
+      sameEjectedAt &&= Object.is(m.ejectedAt, p.ejectedAt[i]);
+      sameEjections &&= Object.is(m.ejections, p.ejections[i]);
+      sameSlowStartAt &&= Object.is(m.slowStartAt, p.slowStartAt[i]);
+      sameReason &&= Object.is(m.reason, p.reason[i]);
+      sameChangedAt &&= Object.is(m.changedAt, p.changedAt[i]);
+    }
+  }
   return {
     address: p?.address ?? rows.map((m) => m.address),
-    current: p !== undefined && rows.every((m, i) => Object.is(m.current, p.current[i])) ? p.current : rows.map((m) => m.current),
-    firstSeenAt: p !== undefined && rows.every((m, i) => Object.is(m.firstSeenAt, p.firstSeenAt[i])) ? p.firstSeenAt : rows.map((m) => m.firstSeenAt),
-    ready: p !== undefined && rows.every((m, i) => Object.is(m.ready, p.ready[i])) ? p.ready : rows.map((m) => m.ready),
-    signals: p !== undefined && rows.every((m, i) => Object.is(m.signals, p.signals[i])) ? p.signals : rows.map((m) => m.signals),
-    sampleAt: p !== undefined && rows.every((m, i) => Object.is(m.sampleAt, p.sampleAt[i])) ? p.sampleAt : rows.map((m) => m.sampleAt),
-    lastDataAt: p !== undefined && rows.every((m, i) => Object.is(m.lastDataAt, p.lastDataAt[i])) ? p.lastDataAt : rows.map((m) => m.lastDataAt),
-    latencyAt: p !== undefined && rows.every((m, i) => Object.is(m.latencyAt, p.latencyAt[i])) ? p.latencyAt : rows.map((m) => m.latencyAt),
-    errorsAt: p !== undefined && rows.every((m, i) => Object.is(m.errorsAt, p.errorsAt[i])) ? p.errorsAt : rows.map((m) => m.errorsAt),
-    typicalRatio: p !== undefined && rows.every((m, i) => Object.is(m.typicalRatio, p.typicalRatio[i])) ? p.typicalRatio : rows.map((m) => m.typicalRatio),
-    control: p !== undefined && rows.every((m, i) => Object.is(m.control, p.control[i])) ? p.control : rows.map((m) => m.control),
-    cutFrom: p !== undefined && rows.every((m, i) => Object.is(m.cutFrom, p.cutFrom[i])) ? p.cutFrom : rows.map((m) => m.cutFrom),
-    deepenFrom: p !== undefined && rows.every((m, i) => Object.is(m.deepenFrom, p.deepenFrom[i])) ? p.deepenFrom : rows.map((m) => m.deepenFrom),
-    deepenUntil: p !== undefined && rows.every((m, i) => Object.is(m.deepenUntil, p.deepenUntil[i])) ? p.deepenUntil : rows.map((m) => m.deepenUntil),
-    goodSinceCut: p !== undefined && rows.every((m, i) => Object.is(m.goodSinceCut, p.goodSinceCut[i])) ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),
-    episodeAt: p !== undefined && rows.every((m, i) => Object.is(m.episodeAt, p.episodeAt[i])) ? p.episodeAt : rows.map((m) => m.episodeAt),
-    effective: p !== undefined && rows.every((m, i) => Object.is(m.effective, p.effective[i])) ? p.effective : rows.map((m) => m.effective),
-    published: p !== undefined && rows.every((m, i) => Object.is(m.published, p.published[i])) ? p.published : rows.map((m) => m.published),
-    lastCutAt: p !== undefined && rows.every((m, i) => Object.is(m.lastCutAt, p.lastCutAt[i])) ? p.lastCutAt : rows.map((m) => m.lastCutAt),
-    ejected: p !== undefined && rows.every((m, i) => Object.is(m.ejected, p.ejected[i])) ? p.ejected : rows.map((m) => m.ejected),
-    ejectedAt: p !== undefined && rows.every((m, i) => Object.is(m.ejectedAt, p.ejectedAt[i])) ? p.ejectedAt : rows.map((m) => m.ejectedAt),
-    ejections: p !== undefined && rows.every((m, i) => Object.is(m.ejections, p.ejections[i])) ? p.ejections : rows.map((m) => m.ejections),
-    slowStartAt: p !== undefined && rows.every((m, i) => Object.is(m.slowStartAt, p.slowStartAt[i])) ? p.slowStartAt : rows.map((m) => m.slowStartAt),
-    reason: p !== undefined && rows.every((m, i) => Object.is(m.reason, p.reason[i])) ? p.reason : rows.map((m) => m.reason),
-    changedAt: p !== undefined && rows.every((m, i) => Object.is(m.changedAt, p.changedAt[i])) ? p.changedAt : rows.map((m) => m.changedAt),
+    current: p !== undefined && sameCurrent ? p.current : rows.map((m) => m.current),
+    firstSeenAt: p !== undefined && sameFirstSeenAt ? p.firstSeenAt : rows.map((m) => m.firstSeenAt),
+    ready: p !== undefined && sameReady ? p.ready : rows.map((m) => m.ready),
+    signals: p !== undefined && sameSignals ? p.signals : rows.map((m) => m.signals),
+    sampleAt: p !== undefined && sameSampleAt ? p.sampleAt : rows.map((m) => m.sampleAt),
+    lastDataAt: p !== undefined && sameLastDataAt ? p.lastDataAt : rows.map((m) => m.lastDataAt),
+    latencyAt: p !== undefined && sameLatencyAt ? p.latencyAt : rows.map((m) => m.latencyAt),
+    errorsAt: p !== undefined && sameErrorsAt ? p.errorsAt : rows.map((m) => m.errorsAt),
+    typicalRatio: p !== undefined && sameTypicalRatio ? p.typicalRatio : rows.map((m) => m.typicalRatio),
+    control: p !== undefined && sameControl ? p.control : rows.map((m) => m.control),
+    cutFrom: p !== undefined && sameCutFrom ? p.cutFrom : rows.map((m) => m.cutFrom),
+    deepenFrom: p !== undefined && sameDeepenFrom ? p.deepenFrom : rows.map((m) => m.deepenFrom),
+    deepenUntil: p !== undefined && sameDeepenUntil ? p.deepenUntil : rows.map((m) => m.deepenUntil),
+    goodSinceCut: p !== undefined && sameGoodSinceCut ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),
+    episodeAt: p !== undefined && sameEpisodeAt ? p.episodeAt : rows.map((m) => m.episodeAt),
+    effective: p !== undefined && sameEffective ? p.effective : rows.map((m) => m.effective),
+    published: p !== undefined && samePublished ? p.published : rows.map((m) => m.published),
+    lastCutAt: p !== undefined && sameLastCutAt ? p.lastCutAt : rows.map((m) => m.lastCutAt),
+    ejected: p !== undefined && sameEjected ? p.ejected : rows.map((m) => m.ejected),
+    ejectedAt: p !== undefined && sameEjectedAt ? p.ejectedAt : rows.map((m) => m.ejectedAt),
+    ejections: p !== undefined && sameEjections ? p.ejections : rows.map((m) => m.ejections),
+    slowStartAt: p !== undefined && sameSlowStartAt ? p.slowStartAt : rows.map((m) => m.slowStartAt),
+    reason: p !== undefined && sameReason ? p.reason : rows.map((m) => m.reason),
+    changedAt: p !== undefined && sameChangedAt ? p.changedAt : rows.map((m) => m.changedAt),
   };
 }
 

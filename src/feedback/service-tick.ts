@@ -107,10 +107,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;
-      w.signals = smoothSample(w.signals, sample, sinceSample, policy.halfLifeMs, specs, {
-        latencyMs: w.latencyAt > 0 ? input.sampleAt - w.latencyAt : sinceSample,
-        errorRatio: w.errorsAt > 0 ? input.sampleAt - w.errorsAt : sinceSample,
-      });
+      const latencyGapMs = w.latencyAt > 0 ? input.sampleAt - w.latencyAt : sinceSample;
+      const errorGapMs = w.errorsAt > 0 ? input.sampleAt - w.errorsAt : sinceSample;
+      w.signals = smoothSample(w.signals, sample, sinceSample, policy.halfLifeMs, specs, latencyGapMs, errorGapMs);
       w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
       if (usable(sample.latencyMs)) w.latencyAt = Math.max(w.latencyAt, input.sampleAt);
       if (usable(sample.errorRatio)) w.errorsAt = Math.max(w.errorsAt, input.sampleAt);

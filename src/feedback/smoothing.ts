@@ -79,6 +79,11 @@ function gapWeights(dtMs: number, halfLifeMs: number): StepWeights {
 function step(previous: number | undefined, value: number, worse: Worse, weights: StepWeights | undefined): number {
   if (previous === undefined) return value;
   if (weights === undefined) return previous;
+  return blend(previous, value, worse, weights);
+}
+
+/** The step from a known previous value over an interval that has weights (`dtMs > 0`). */
+function blend(previous: number, value: number, worse: Worse, weights: StepWeights): number {
   const worsening = (worse === 'up' && value > previous) || (worse === 'down' && value < previous);
   return previous + (worsening ? weights.attack : weights.calm) * (value - previous);
 }
@@ -112,21 +117,14 @@ function fold(
 }
 
 /**
- * How long ago latency and the error ratio last had a usable value, in ms, when that is
- * longer than the sample interval: an endpoint with little traffic has samples every
- * tick (its request rate) but a latency or error ratio only now and then.
- */
-export interface FieldGaps {
-  readonly latencyMs: number;
-  readonly errorRatio: number;
-}
-
-/**
  * Fold one raw sample into the smoothed signals. Fields absent or unusable in the sample
  * keep their smoothed value (missing data is never bad data). Ratios are clamped to 0..1.
- * Each field is smoothed over the time since its own last value (`gaps`), not since the
- * last sample: an error ratio last seen at 100% half a minute ago, while the endpoint was
- * ejected and had no calls, is old news next to a 0% measured now.
+ * Latency and the error ratio are each smoothed over the time since their own last usable
+ * value (`latencyGapMs`, `errorGapMs`, in ms; `dtMs` when not given), not since the last
+ * sample: an endpoint with little traffic has samples every tick (its request rate) but a
+ * latency or error ratio only now and then, and an error ratio last seen at 100% half a
+ * minute ago, while the endpoint was ejected and had no calls, is old news next to a 0%
+ * measured now. (Two numbers rather than an object: one object per endpoint per tick.)
  */
 export function smoothSample(
   previous: SmoothedMemory,
@@ -134,14 +132,75 @@ export function smoothSample(
   dtMs: number,
   halfLifeMs: number,
   specs: readonly CustomSignalSpec[],
-  gaps?: FieldGaps,
+  latencyGapMs = dtMs,
+  errorGapMs = dtMs,
 ): SmoothedMemory {
   const weights = stepWeights(dtMs, halfLifeMs);
   // Weights of their own only for a field that has a value now after a longer gap (rare).
-  const latencyWeights =
-    gaps !== undefined && gaps.latencyMs > dtMs && usable(sample.latencyMs) ? gapWeights(gaps.latencyMs, halfLifeMs) : weights;
-  const errorWeights =
-    gaps !== undefined && gaps.errorRatio > dtMs && usable(sample.errorRatio) ? gapWeights(gaps.errorRatio, halfLifeMs) : weights;
+  const latencyWeights = latencyGapMs > dtMs && usable(sample.latencyMs) ? gapWeights(latencyGapMs, halfLifeMs) : weights;
+  const errorWeights = errorGapMs > dtMs && usable(sample.errorRatio) ? gapWeights(errorGapMs, halfLifeMs) : weights;
+  // The usual case, every signal known before and in the sample and no custom ones.
+  // `previous` is checked here, not in smoothUsual: there the first sample's empty
+  // signals (a shape without the fields) would make each read box its number.
+  if (isFull(previous) && weights !== undefined && latencyWeights !== undefined && errorWeights !== undefined && specs.length === 0) {
+    const usual = smoothUsual(previous, sample, weights, latencyWeights, errorWeights);
+    if (usual !== undefined) return usual;
+  }
+  return smoothFields(previous, sample, weights, latencyWeights, errorWeights, specs);
+}
+
+/** Smoothed signals in which the five known signals all have a value. */
+interface FullSignals extends SmoothedMemory {
+  readonly latencyMs: number;
+  readonly errorRatio: number;
+  readonly requestRate: number;
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+function isFull(s: SmoothedMemory): s is FullSignals {
+  return s.latencyMs !== undefined && s.errorRatio !== undefined && s.requestRate !== undefined && s.cpu !== undefined && s.memory !== undefined;
+}
+
+/**
+ * `smoothSample` when every signal is known before and usable in the sample (no custom
+ * ones), else undefined: the same steps as `smoothFields`, written straight so that each
+ * value stays an unboxed double until the literal. In `smoothFields` a value that may be
+ * `undefined` is boxed at every step that may return it, which was over half of what
+ * smoothing allocated. A function of its own: small enough for its steps to be inlined.
+ */
+function smoothUsual(
+  previous: FullSignals,
+  sample: EndpointSample,
+  weights: StepWeights,
+  latencyWeights: StepWeights,
+  errorWeights: StepWeights,
+): SmoothedMemory | undefined {
+  const { latencyMs, errorRatio, requestRate, cpu, memory } = previous;
+  if (!usable(sample.latencyMs) || !usable(sample.errorRatio) || !usable(sample.requestRate) || !usable(sample.cpu) || !usable(sample.memory)) {
+    return undefined;
+  }
+  // Keys in the order of `smoothFields`' literal: one shape for the smoothed signals.
+  return {
+    latencyMs: Math.exp(
+      blend(Math.log(Math.max(latencyMs, MIN_LATENCY_MS)), Math.log(Math.max(sample.latencyMs, MIN_LATENCY_MS)), 'up', latencyWeights),
+    ),
+    errorRatio: blend(errorRatio, Math.min(sample.errorRatio, 1), 'up', errorWeights),
+    requestRate: blend(requestRate, sample.requestRate, 'none', weights),
+    cpu: blend(cpu, sample.cpu, 'up', weights),
+    memory: blend(memory, sample.memory, 'up', weights),
+  };
+}
+
+/** `smoothSample` field by field: any field may be missing before or now, custom signals. */
+function smoothFields(
+  previous: SmoothedMemory,
+  sample: EndpointSample,
+  weights: StepWeights | undefined,
+  latencyWeights: StepWeights | undefined,
+  errorWeights: StepWeights | undefined,
+  specs: readonly CustomSignalSpec[],
+): SmoothedMemory {
   // Latency is smoothed geometrically (in log space): what matters is "how many times
   // slower", and a 10 s spike must not take minutes to decay back to 20 ms.
   const latencyMs = usable(sample.latencyMs)
