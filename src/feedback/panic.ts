@@ -36,10 +36,13 @@ export interface PanicCount {
   readonly failing: number;
   readonly ready: number;
   /**
-   * True when slowness needs no confirmation: the receivers of a shift are already loaded
-   * (headroom.ts), so waiting only lets their queues grow.
+   * Degraded by slowness alone and already cut: the endpoints a shift was tried on.
+   * When these alone are over the threshold while the shift has overwhelmed its
+   * receivers (headroom.ts), the panic needs no confirmation: waiting only lets the
+   * receivers' queues grow (a mass degradation).
    */
-  readonly unconfirmed?: boolean;
+  readonly cutSlow?: number;
+  readonly overwhelmed?: boolean;
 }
 
 /**
@@ -59,9 +62,10 @@ export function decidePanic(
     // Slowness must last PANIC_CONFIRM_MS: the windows still show the load of before a
     // shift for a few seconds, and a panic on that would undo a shift that worked.
     const overSince = !cooling && over(degraded) ? previous.overSince || now : 0;
-    // Unconfirmed, slowness alone must be over the threshold: a failing endpoint (ejected,
-    // say) plus a few busy ones is not a mass degradation.
-    const urgent = count.unconfirmed === true && over(degraded - failing);
+    // Unconfirmed, the slow endpoints that were cut must be over the threshold by
+    // themselves: one slow backend cut and a few busy receivers, or a failing endpoint
+    // and a few busy ones, are not a mass degradation.
+    const urgent = count.overwhelmed === true && over(count.cutSlow ?? 0);
     const enter = over(failing) || (overSince > 0 && (urgent || now - overSince >= PANIC_CONFIRM_MS));
     return enter
       ? { panic: true, panicSince: now, cooldownUntil: 0, overSince: 0, change: 'enter' }

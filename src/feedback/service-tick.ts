@@ -14,6 +14,7 @@ import type {
 } from '../model/index.js';
 import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction, type ControlResult } from './control.js';
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
+import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
@@ -23,10 +24,9 @@ import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from './noise.j
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
-import { ewma, hasData, smoothSample, usable } from './smoothing.js';
+import { hasData, smoothSample, usable } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
-  BASELINE_HALF_LIFE_MS,
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
@@ -171,15 +171,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const released = new Set(outcome.released);
   for (const w of work) if (w.ejected && freshness === 'reset') released.add(w.address);
 
-  // Panic counts (see panic.ts for why slowness needs a confirmed cut).
-  // The baseline is what the reference looked like before trouble: it follows the
-  // reference down at once and up only slowly, so that overload created by a shift does
-  // not make the endpoints that were cut look fine. Smoothed in log space, as latency.
-  const baselineMs = freshness !== 'fresh' || previous === undefined || previous.baselineMs === 0
-    ? (previous?.baselineMs || referenceMs)
-    : referenceMs <= previous.baselineMs
-      ? referenceMs
-      : Math.exp(ewma(Math.log(previous.baselineMs), Math.log(referenceMs), sinceTickMs, BASELINE_HALF_LIFE_MS));
+  // Panic counts (see panic.ts for why slowness needs a confirmed cut), against the
+  // baseline (baseline.ts); until there is one, against this tick's reference.
+  let costed = 0;
+  for (const w of work) if (!w.ejected && scores.get(w.address)?.cost !== undefined) costed++;
+  const storedBaselineMs = nextBaseline(previous?.baselineMs ?? 0, referenceMs, sinceTickMs, freshness === 'fresh' && 2 * costed >= work.length);
+  const baselineMs = storedBaselineMs || referenceMs;
   // Slowness counts toward panic (DEGRADED_RATIO × the baseline) only once a shift has
   // been tried and had the time to show (or while already in panic). Then the two cases
   // that look alike under equal weights part: with heterogeneous capacities the shift
@@ -192,6 +189,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const shiftTried = overwhelmed || work.some((w) => w.control < 1 && w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS);
   const inPanic = previous?.panic ?? false;
   let failingCount = 0;
+  let cutSlow = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
     if (sc === undefined || sc.cost === undefined) return false;
@@ -200,6 +198,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       return true;
     }
     if (sc.cost < DEGRADED_RATIO * baselineMs) return false;
+    if (w.control < 1) cutSlow++;
     return inPanic || shiftTried;
   }).length;
 
@@ -212,7 +211,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     overSince: previous?.overSince ?? 0,
   };
   if (freshness === 'fresh') {
-    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, unconfirmed: overwhelmed }, policy, now);
+    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed }, policy, now);
   } else if (freshness === 'reset' && panicState.panic) {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }
@@ -350,7 +349,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   const standing = freshness === 'fresh' ? receiversStanding(work, scores, baselineMs) : (previous?.receiversStanding ?? 0);
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs, noiseVar: nextNoise, receiversStanding: standing, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
+    memory: { createdAt, lastTickAt: now, baselineMs: storedBaselineMs, noiseVar: nextNoise, receiversStanding: standing, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,

@@ -99,7 +99,8 @@ export interface ServiceMemory {
   readonly freshness: Freshness;
   /**
    * The service's reference cost before trouble, in ms (0: none yet): follows the
-   * reference down at once, up with BASELINE_HALF_LIFE_MS. Panic judges against it.
+   * reference down with BASELINE_DOWN_HALF_LIFE_MS, up with BASELINE_HALF_LIFE_MS
+   * (baseline.ts). Panic and the receivers' headroom judge against it.
    */
   readonly baselineMs: number;
   /**

@@ -149,8 +149,10 @@ export const EJECTION_FORGET_MS = 300_000;
 /** An ejected endpoint returns once its error ratio is below this fraction of the threshold. */
 export const UNEJECT_FRACTION = 0.5;
 
-/** The service's baseline (pre-trouble reference) rises with this half-life. */
+/** The service's baseline (pre-trouble reference, baseline.ts) rises with this half-life... */
 export const BASELINE_HALF_LIFE_MS = 60_000;
+/** ...and falls with this one. */
+export const BASELINE_DOWN_HALF_LIFE_MS = 5_000;
 
 /** Panic lasts at least this long, so that it does not flap. */
 export const PANIC_MIN_MS = 10_000;

@@ -263,12 +263,13 @@ describe('panic', () => {
     expect(decidePanic(out, count(3, 3), p, PANIC_MAX_MS + 2000).panic).toBe(true);
     expect(decidePanic(inPanic, count(3, 3), p, PANIC_MAX_MS + 1000).panic).toBe(true);
   });
-  it('enters at once when a shift overwhelms its receivers and slowness alone is over the threshold', () => {
-    const urgent = (degraded: number, failing = 0) => ({ ...count(degraded, failing), unconfirmed: true });
-    expect(decidePanic(calm, urgent(3), p, 1000).change).toBe('enter');
-    // One failing (ejected) endpoint and two slow ones are not a mass degradation: confirm first.
-    expect(decidePanic(calm, urgent(3, 1), p, 1000).change).toBe('none');
-    expect(decidePanic(calm, urgent(2), p, 1000).change).toBe('none');
+  it('enters at once when a shift overwhelms its receivers and the slow endpoints it cut are over the threshold', () => {
+    const urgent = (degraded: number, cutSlow: number, failing = 0) => ({ ...count(degraded, failing), cutSlow, overwhelmed: true });
+    expect(decidePanic(calm, urgent(3, 3), p, 1000).change).toBe('enter');
+    // One slow backend cut and busy receivers, or one failing and two slow: confirm first.
+    expect(decidePanic(calm, urgent(4, 2), p, 1000).change).toBe('none');
+    expect(decidePanic(calm, urgent(3, 2, 1), p, 1000).change).toBe('none');
+    expect(decidePanic(calm, { ...count(3), cutSlow: 3, overwhelmed: false }, p, 1000).change).toBe('none');
   });
   it('never panics a single endpoint', () => {
     expect(decidePanic(calm, count(1, 1, 1), p, 0).panic).toBe(false);
