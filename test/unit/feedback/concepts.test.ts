@@ -4,6 +4,7 @@ import { controlStep, maxCut, type ControlResult } from '../../../src/feedback/c
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
+import { nextBaseline } from '../../../src/feedback/baseline.js';
 import { receiversStanding } from '../../../src/feedback/headroom.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
@@ -381,6 +382,27 @@ describe('receivers\' headroom', () => {
     expect(thirdAfter(100, 200)).toBeLessThan(FAIR_WEIGHT);
     // Loaded or not, a backend many times worse is cut.
     expect(thirdAfter(160, 1000)).toBeLessThan(FAIR_WEIGHT / 2);
+  });
+});
+
+describe('baseline', () => {
+  it('starts from the first trusted reference and holds without one', () => {
+    expect(nextBaseline(0, 150, 1000, false)).toBe(0);
+    expect(nextBaseline(0, 150, 1000, true)).toBe(150);
+    expect(nextBaseline(150, 40, 1000, false)).toBe(150);
+  });
+  it('falls quickly but not at once, and rises slowly', () => {
+    // One low reading moves it a little; a low reference that lasts takes it down.
+    const once = nextBaseline(160, 60, 1000, true);
+    expect(once).toBeGreaterThan(140);
+    let b = 160;
+    for (let t = 0; t < 20; t++) b = nextBaseline(b, 60, 1000, true);
+    expect(b).toBeLessThan(70);
+    // A shift that doubles the reference for 10 s moves the baseline by about a tenth.
+    let up = 100;
+    for (let t = 0; t < 10; t++) up = nextBaseline(up, 200, 1000, true);
+    expect(up).toBeGreaterThan(105);
+    expect(up).toBeLessThan(115);
   });
 });
 
