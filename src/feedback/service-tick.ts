@@ -221,8 +221,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 6. The controller's proposals, with the shift of the whole service capped.
   const proposals = new Map<string, ControlResult>();
-  // Receivers near capacity: an endpoint at its full share is cut only for a large excess.
-  const loadedNoise = receiversLoaded(previous?.receiversStanding ?? 0) ? noise * LOADED_BAND_FACTOR : noise;
+  // While a shift is in place (some endpoint served under its fair share: cut, ejected or
+  // slow-starting) and its receivers are loaded, an endpoint at its full share is cut only
+  // for a large excess. Without a shift, the first cut keeps the usual band: a backend
+  // turning slow must not wait for the others to look calm.
+  const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
+  const loadedNoise = shifted && receiversLoaded(previous?.receiversStanding ?? 0) ? noise * LOADED_BAND_FACTOR : noise;
   if (!panic && freshness === 'fresh') {
     for (const w of work) {
       if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;

@@ -348,20 +348,23 @@ describe('noise', () => {
 describe('receivers\' headroom', () => {
   const addrs = addresses(5);
   /**
-   * Ten seconds with every endpoint at 100 ms (the baseline), then `seconds` with the
-   * four others at `othersMs` and the third at `thirdMs`: the third's weight.
+   * Ten seconds with every endpoint at 100 ms (the baseline), then six with the others at
+   * `othersMs` (and the first failing, so ejected, when `shift`), then `seconds` with the
+   * third at `thirdMs`: the third's weight.
    */
-  function thirdAfter(othersMs: number, thirdMs: number, seconds = 4): number {
+  function thirdAfter(othersMs: number, thirdMs: number, shift = true, seconds = 4): number {
     const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
     let now = 1_000_000;
-    const tick = (third: number, others: number): void => {
+    const tick = (third: number, others: number, failing: boolean): void => {
       now += 1000;
-      const all = Object.fromEntries(addrs.map((a) => [a, { latencyMs: a === addrs[2] ? third : others, errorRatio: 0, requestRate: 12 }]));
+      const all = Object.fromEntries(
+        addrs.map((a) => [a, { latencyMs: a === addrs[2] ? third : others, errorRatio: failing && a === addrs[0] ? 1 : 0, requestRate: 12 }]),
+      );
       d.tick(now, samples(now, { api: all }));
     };
-    for (let t = 0; t < 10; t++) tick(100, 100);
-    for (let t = 0; t < 6; t++) tick(othersMs, othersMs);
-    for (let t = 0; t < seconds; t++) tick(thirdMs, othersMs);
+    for (let t = 0; t < 10; t++) tick(100, 100, false);
+    for (let t = 0; t < 6; t++) tick(othersMs, othersMs, shift);
+    for (let t = 0; t < seconds; t++) tick(thirdMs, othersMs, shift);
     return d.weight('api', addrs[2]!);
   }
 
@@ -375,11 +378,13 @@ describe('receivers\' headroom', () => {
     expect(receiversStanding(work, scores, 0)).toBe(0);
   });
 
-  it('does not cut a full-share endpoint for a moderate excess while the others are loaded, but does while they are not', () => {
-    // The others at 1.6× the baseline: a reading 2× theirs is held.
+  it('does not cut a full-share endpoint for a moderate excess while a shift has loaded the others', () => {
+    // One endpoint ejected, the others at 1.6× the baseline: a reading 2× theirs is held.
     expect(thirdAfter(160, 320)).toBe(FAIR_WEIGHT);
     // The others at the baseline: the same 2× excess is cut.
     expect(thirdAfter(100, 200)).toBeLessThan(FAIR_WEIGHT);
+    // No shift in place (nobody ejected or cut): the first cut keeps the usual band.
+    expect(thirdAfter(160, 320, false)).toBeLessThan(FAIR_WEIGHT);
     // Loaded or not, a backend many times worse is cut.
     expect(thirdAfter(160, 1000)).toBeLessThan(FAIR_WEIGHT / 2);
   });
