@@ -11,6 +11,7 @@
  */
 import type { ServicePolicy } from '../model/index.js';
 import {
+  CLEARLY_FAST,
   CUT_BAND,
   CUT_EXPONENT,
   CUT_HOLD_MS,
@@ -63,6 +64,8 @@ export interface CutMemory {
   readonly sinceCutMs: number;
   /** The multiplier the last cut started from (1 when never cut). */
   readonly cutFrom: number;
+  /** The lowest multiplier the cuts since then reached (1 when never cut). */
+  readonly episodeLow?: number;
   /** The level the last cut may be deepened from (0: it may not be), and whether it still may. */
   readonly deepenFrom: number;
   readonly deepenOpen: boolean;
@@ -74,8 +77,8 @@ export interface CutMemory {
  * the service's noise, ≥ 1, see NOISE_K) it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
  * the hold, see `deepen`); below 1 + RESTORE_BAND, and
- * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to RESTORE_KNEE of
- * where the last cut started, by PROBE_SPEED of that above; in between it holds. The
+ * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to the restore knee
+ * (`restoreKnee`) or while the ratio is under CLEARLY_FAST, by PROBE_SPEED of that above; in between it holds. The
  * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
  * multiplier.
  */
@@ -103,12 +106,25 @@ export function controlStep(
     return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
-    const fast = control < RESTORE_KNEE * cut.cutFrom;
+    // Past the knee, an endpoint much faster than the reference is far from its limit (a
+    // backend that healed, not one near its capacity): it still restores at full speed.
+    const fast = control < restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom) || ratio < CLEARLY_FAST;
     const step = fast ? maxIncrease(policy, fraction) : Math.pow(1 + policy.maxStep * PROBE_SPEED, fraction);
     const next = Math.min(1, control * step);
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };
+}
+
+/**
+ * Where fast restores end: RESTORE_KNEE of the level trouble began at, or the geometric
+ * middle between it and the lowest level the cuts reached, whichever is lower. Trouble
+ * was seen at `cutFrom`, all was well at `low`: the capacity is somewhere between, and
+ * after a deep cut (a small backend cut at equal weights to the floor) half of `cutFrom`
+ * can be several times too much. The middle is taken in log terms, as cuts are.
+ */
+export function restoreKnee(cutFrom: number, low: number): number {
+  return Math.min(RESTORE_KNEE * cutFrom, Math.sqrt(cutFrom * Math.min(low, cutFrom)));
 }
 
 /**

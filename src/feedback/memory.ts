@@ -25,6 +25,7 @@ export function newMemory(address: string, now: number, ready: boolean, slowStar
     typicalRatio: 0,
     control: 1,
     cutFrom: 1,
+    episodeLow: 1,
     deepenFrom: 0,
     deepenUntil: 0,
     goodSinceCut: true,
@@ -60,6 +61,7 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     typicalRatio: m.typicalRatio,
     control: m.control,
     cutFrom: m.cutFrom,
+    episodeLow: m.episodeLow,
     deepenFrom: m.deepenFrom,
     deepenUntil: m.deepenUntil,
     goodSinceCut: m.goodSinceCut,
@@ -91,6 +93,7 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
     typicalRatio: c.typicalRatio[i]!,
     control: c.control[i]!,
     cutFrom: c.cutFrom[i]!,
+    episodeLow: c.episodeLow[i]!,
     deepenFrom: c.deepenFrom[i]!,
     deepenUntil: c.deepenUntil[i]!,
     goodSinceCut: c.goodSinceCut[i]!,
@@ -115,7 +118,7 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
  * Each column is written out rather than passed to a helper with a field accessor: that
  * accessor call, shared by every field, could not be inlined and cost a tenth of a tick.
  * The columns are compared in one pass over the rows, not with a callback per column
- * (`rows.every`): those 24 closures per service were ~0.7 MB of the ~22 MB a tick
+ * (`rows.every`): those 25 closures per service were ~0.7 MB of the ~22 MB a tick
  * allocates over 10,000 endpoints.
  */
 export function toColumns(rows: readonly EndpointMemory[], previous: EndpointColumns | undefined): EndpointColumns {
@@ -132,6 +135,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
   let sameTypicalRatio = p !== undefined;
   let sameControl = p !== undefined;
   let sameCutFrom = p !== undefined;
+  let sameEpisodeLow = p !== undefined;
   let sameDeepenFrom = p !== undefined;
   let sameDeepenUntil = p !== undefined;
   let sameGoodSinceCut = p !== undefined;
@@ -159,6 +163,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
       sameTypicalRatio &&= Object.is(m.typicalRatio, p.typicalRatio[i]);
       sameControl &&= Object.is(m.control, p.control[i]);
       sameCutFrom &&= Object.is(m.cutFrom, p.cutFrom[i]);
+      sameEpisodeLow &&= Object.is(m.episodeLow, p.episodeLow[i]);
       sameDeepenFrom &&= Object.is(m.deepenFrom, p.deepenFrom[i]);
       sameDeepenUntil &&= Object.is(m.deepenUntil, p.deepenUntil[i]);
       sameGoodSinceCut &&= Object.is(m.goodSinceCut, p.goodSinceCut[i]);
@@ -187,6 +192,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
     typicalRatio: p !== undefined && sameTypicalRatio ? p.typicalRatio : rows.map((m) => m.typicalRatio),
     control: p !== undefined && sameControl ? p.control : rows.map((m) => m.control),
     cutFrom: p !== undefined && sameCutFrom ? p.cutFrom : rows.map((m) => m.cutFrom),
+    episodeLow: p !== undefined && sameEpisodeLow ? p.episodeLow : rows.map((m) => m.episodeLow),
     deepenFrom: p !== undefined && sameDeepenFrom ? p.deepenFrom : rows.map((m) => m.deepenFrom),
     deepenUntil: p !== undefined && sameDeepenUntil ? p.deepenUntil : rows.map((m) => m.deepenUntil),
     goodSinceCut: p !== undefined && sameGoodSinceCut ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),

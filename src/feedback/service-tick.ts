@@ -235,6 +235,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       proposals.set(w.address, controlStep(w.control, ratio, fraction, policy, {
         sinceCutMs,
         cutFrom: w.cutFrom,
+        episodeLow: w.episodeLow,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
       }, w.control < 1 ? noise : loadedNoise));
@@ -284,6 +285,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         // in between are the same trouble, not a lower limit.
         if (w.goodSinceCut || w.lastCutAt === 0) {
           w.cutFrom = w.control;
+          w.episodeLow = w.control;
           w.episodeAt = now;
         }
         w.goodSinceCut = false;
@@ -296,6 +298,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         w.goodSinceCut = true;
       }
       w.control = r.control;
+      if (action === 'cut') w.episodeLow = Math.min(w.episodeLow, w.control);
     }
     const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
     if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;

@@ -48,6 +48,12 @@ export interface EndpointMemory {
   readonly control: number;
   /** The control value the last cut started from (1 when never cut): restores slow down near it. */
   readonly cutFrom: number;
+  /**
+   * The lowest control the cuts since `cutFrom` reached (1 when never cut). Restores run
+   * fast only up to the geometric middle of the two: trouble was seen at `cutFrom`, all
+   * was well down here.
+   */
+  readonly episodeLow: number;
   /** The control the last full cut started from, which a deepening is measured from; 0: none. */
   readonly deepenFrom: number;
   /** Until when the last full cut may be deepened; 0: not. */

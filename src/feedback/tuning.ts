@@ -58,7 +58,7 @@ export const NOISE_MIN_ENDPOINTS = 3;
  * at least this many times the service's baseline (see headroom.ts). On loopback, five
  * 2-slot backends read 1.0–1.2× at 60% load and 1.2–1.6× at 75%.
  */
-export const RECEIVERS_LOADED = 1.3;
+export const RECEIVERS_LOADED = 1.15;
 
 /** While the receivers are loaded, an endpoint at its full share is cut only over the band × this. */
 export const LOADED_BAND_FACTOR = 2;
@@ -119,6 +119,8 @@ export const PROBE_CUT = 0.7;
  */
 export const RESTORE_KNEE = 0.5;
 export const PROBE_SPEED = 0.2;
+/** An endpoint whose cost is under this fraction of the reference restores at full speed even past the knee. */
+export const CLEARLY_FAST = 0.7;
 
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;

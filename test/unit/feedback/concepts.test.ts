@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlStep, maxCut, type ControlResult } from '../../../src/feedback/control.js';
+import { controlStep, maxCut, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS } from '../../../src/feedback/tuning.js';
+import { CLEARLY_FAST, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
@@ -128,6 +128,16 @@ describe('control', () => {
   const p = policy();
   const never = { sinceCutMs: Infinity, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
   const held = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+  it('restores fast only to the middle between where trouble began and how low the cuts went', () => {
+    // Trouble at 1, all well at 0.02: the knee is √0.02 ≈ 0.14, not half of 1.
+    expect(restoreKnee(1, 0.02)).toBeCloseTo(Math.sqrt(0.02));
+    expect(restoreKnee(1, 0.7)).toBe(RESTORE_KNEE);
+    const deep = { sinceCutMs: 10_000, cutFrom: 1, episodeLow: 0.02, deepenFrom: 0, deepenOpen: false };
+    expect(controlStep(0.1, 1, 1, p, deep).control).toBeCloseTo(0.1 * (1 + p.maxStep));
+    expect(controlStep(0.2, 1, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
+    // Much faster than its peers past the knee (it healed): full speed still.
+    expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep));
+  });
   it('holds inside the dead band', () => {
     expect(controlStep(1, 1.2, 1, p, never)).toEqual({ control: 1, action: 'hold' });
     expect(controlStep(0.5, 1.2, 1, p, never)).toEqual({ control: 0.5, action: 'hold' });
