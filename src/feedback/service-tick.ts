@@ -221,6 +221,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   // 6. The controller's proposals, with the shift of the whole service capped.
   const proposals = new Map<string, ControlResult>();
+  let roundAt = previous?.roundAt ?? 0;
+  let roundMoved = previous?.roundMoved ?? 0;
   // While a shift is in place (some endpoint served under its fair share: cut, ejected or
   // slow-starting) and its receivers are loaded, an endpoint at its full share is cut only
   // for a large excess. Without a shift, the first cut keeps the usual band: a backend
@@ -240,7 +242,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         deepenOpen: now < w.deepenUntil,
       }, w.control < 1 ? noise : loadedNoise));
     }
-    limitShift(work, proposals, scores, baselineMs);
+    const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
+    const movedNow = limitShift(work, proposals, scores, baselineMs, inRound ? previous.roundMoved : 0);
+    if (movedNow > 0) {
+      roundAt = inRound ? previous.roundAt : now;
+      roundMoved = (inRound ? previous.roundMoved : 0) + movedNow;
+    }
   }
 
   // 7. Per endpoint: control, caps, step limit, quantisation, reasons.
@@ -356,7 +363,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 
   const standing = freshness === 'fresh' ? receiversStanding(work, scores, baselineMs) : (previous?.receiversStanding ?? 0);
   return {
-    memory: { createdAt, lastTickAt: now, baselineMs: storedBaselineMs, noiseVar: nextNoise, receiversStanding: standing, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
+    memory: { createdAt, lastTickAt: now, baselineMs: storedBaselineMs, noiseVar: nextNoise, receiversStanding: standing, roundAt, roundMoved, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,

@@ -121,6 +121,9 @@ export interface ServiceMemory {
    * near capacity.
    */
   readonly receiversStanding: number;
+  /** When the current round of cuts began (its first cut), and the share of the traffic it moved; 0: none. */
+  readonly roundAt: number;
+  readonly roundMoved: number;
   readonly panic: boolean;
   /** When the current panic began; 0 when not in panic. */
   readonly panicSince: number;

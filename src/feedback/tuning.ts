@@ -128,12 +128,14 @@ export const CLEARLY_FAST = 0.7;
 export const MAX_STEP_MS = 1_000;
 
 /**
- * One round of cuts moves at most this share of a service's traffic onto the other
- * endpoints (the "capped shift"): one broken endpoint of five (a fifth of the traffic)
- * is cut at full speed; three at once move 40% of the traffic per round, which is
- * what the other two can take at 60% load.
+ * One round of cuts (CUT_HOLD_MS) moves at most this share of a service's traffic onto
+ * the other endpoints (the "capped shift"), and at most MAX_RECEIVER_RISE of what those
+ * carry: one broken endpoint of five (a fifth of the traffic) is cut at full speed;
+ * three at once move a fifth of the traffic per round onto the other two, whose load
+ * rises 1.5× (from 60% to 90% of their capacity at the benchmark's load).
  */
 export const MAX_SHIFT = 0.4;
+export const MAX_RECEIVER_RISE = 100;
 
 /** An endpoint (or service) without a sample for this long is shown as stale. */
 export const STALE_AFTER_MS = 3_000;

@@ -198,13 +198,23 @@ describe('capped shift', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
     const proposals = new Map<string, ControlResult>();
     for (const a of ['a', 'b', 'c']) proposals.set(a, { control: 0.13, action: 'cut', deepenFrom: 1 });
-    capShift(work, proposals);
+    expect(capShift(work, proposals)).toBeCloseTo(0.4);
     let moved = 0;
     for (const p of proposals.values()) {
       expect(p).toMatchObject({ action: 'cut', deepenFrom: 0 });
       moved += 0.2 * (1 - p.control);
     }
     expect(moved).toBeCloseTo(0.4);
+  });
+  it('counts what the round moved already: a deepening cannot exceed the cap, and a spent cap holds', () => {
+    const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
+    const deepen = new Map<string, ControlResult>([['a', { control: 0.13, action: 'cut', deepenFrom: 1 }]]);
+    // One of five: the cap is 40% of the traffic; 30% moved already leaves 10%.
+    expect(capShift(work, deepen, 0.3)).toBeCloseTo(0.1);
+    expect(deepen.get('a')!.control).toBeCloseTo(0.5);
+    const spent = new Map<string, ControlResult>([['a', { control: 0.13, action: 'cut', deepenFrom: 1 }]]);
+    expect(capShift(work, spent, 0.4)).toBe(0);
+    expect(spent.get('a')).toEqual({ control: 1, action: 'hold' });
   });
   it('leaves a single cut that fits under the cap as it is', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
