@@ -63,8 +63,8 @@ function downstreamProtocolOptions(): Readonly<Record<string, AnyMsg>> {
  *   ("unsupported lb_policy"). Its ROUND_ROBIN becomes xds_wrr_locality → weighted_target
  *   over localities (picked at random by locality weight) → round_robin inside each
  *   locality, which ignores endpoint weights. So the ClusterLoadAssignment for gRPC puts
- *   each endpoint in a locality of its own whose weight is the endpoint's weight (see
- *   ./endpoints.ts): calls then spread exactly by weight. RING_HASH would honour weights
+ *   the endpoints of each weight in a locality of their own whose weight is their sum
+ *   (see ./endpoints.ts): calls then spread exactly by weight. RING_HASH would honour weights
  *   too, but only approximately (the client caps its ring at 4,096 entries, so a 10%
  *   endpoint holds ~410 points and its share is off by several percent) and without a
  *   hash policy it gives no affinity anyway. The client-side weighted_round_robin of

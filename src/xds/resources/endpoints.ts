@@ -73,6 +73,26 @@ function locality(members: readonly ServedEndpoint[], locality: LocalityLbEndpoi
 }
 
 /**
+ * Endpoints (sorted by zone, then address) grouped by zone and weight: the groups by zone,
+ * then by weight from the highest, each in address order.
+ */
+function byZoneAndWeight(served: readonly ServedEndpoint[]): ServedEndpoint[][] {
+  const groups = new Map<string, ServedEndpoint[]>();
+  for (const s of served) {
+    const key = `${s.endpoint.zone}\u0000${s.weight}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [s]);
+    else group.push(s);
+  }
+  return [...groups.values()].sort((a, b) => {
+    const za = a[0]!.endpoint.zone;
+    const zb = b[0]!.endpoint.zone;
+    if (za !== zb) return za < zb ? -1 : 1;
+    return b[0]!.weight - a[0]!.weight;
+  });
+}
+
+/**
  * The ClusterLoadAssignment `name` for Service port `port` of `service`.
  *
  * Contract (XDS.md "What we send"):
@@ -86,8 +106,14 @@ function locality(members: readonly ServedEndpoint[], locality: LocalityLbEndpoi
  * - localities and endpoints are sorted by zone, then address: equal input, equal bytes.
  *
  * Localities: Envoy gets one locality per zone. Proxyless gRPC gets one locality per
- * endpoint (`zone` plus `sub_zone` = the endpoint address), because its ROUND_ROBIN
- * weighs localities but not endpoints (see ./cluster.ts). Everything sits at priority 0.
+ * zone and weight (`sub_zone` = `weight-W`), because its ROUND_ROBIN weighs localities
+ * but not endpoints (see ./cluster.ts): it picks a locality at random by its weight (the
+ * sum of its endpoints'), then rotates over the locality's endpoints, so each endpoint
+ * gets exactly its weight's share. Grouping equal weights (rather than one locality per
+ * endpoint) keeps the rotation: with one locality each, every call was a weighted coin
+ * toss, and at 75% load four healthy 2-slot backends queued far more under random picks
+ * than under a rotation (the loop benchmark: 340–415 ms p99 against round robin's 175–190
+ * ms). Everything sits at priority 0.
  */
 export function buildClusterLoadAssignment(
   name: string,
@@ -117,8 +143,8 @@ export function buildClusterLoadAssignment(
 
   const localities: LocalityLbEndpointsMsg[] = [];
   if (kind === 'grpc') {
-    for (const s of served) {
-      localities.push(locality([s], { zone: s.endpoint.zone, sub_zone: s.endpoint.address }));
+    for (const group of byZoneAndWeight(served)) {
+      localities.push(locality(group, { zone: group[0]!.endpoint.zone, sub_zone: `weight-${group[0]!.weight}` }));
     }
   } else {
     let start = 0;
