@@ -58,16 +58,27 @@ describe('buildResources invariants (XDS.md case 19, 20)', () => {
         const limit = kind === 'grpc' ? MAX_GRPC_WEIGHT_SUM : MAX_WEIGHT_SUM;
         let prioritySum = 0;
         let count = 0;
+        const groups = new Set<string>();
         for (const locality of cla.endpoints ?? []) {
           expect(locality.locality).toBeDefined();
           const lw = locality.load_balancing_weight?.value ?? 0;
           expect(lw).toBeGreaterThanOrEqual(1);
           let sum = 0;
+          const weightsHere = new Set<number>();
           for (const lb of locality.lb_endpoints ?? []) {
             const w = lb.load_balancing_weight?.value ?? 0;
             expect(Number.isInteger(w) && w >= 1).toBe(true);
             sum += w;
             count++;
+            weightsHere.add(w);
+          }
+          if (kind === 'grpc') {
+            // gRPC rotates inside a locality and ignores endpoint weights there: one weight
+            // per locality, and one locality per zone and weight (equal weights rotate).
+            expect(weightsHere.size).toBe(1);
+            const key = `${locality.locality?.zone ?? ''}/${[...weightsHere][0]}`;
+            expect(groups.has(key)).toBe(false);
+            groups.add(key);
           }
           expect(lw).toBe(sum);
           prioritySum += lw;
