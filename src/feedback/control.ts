@@ -76,9 +76,9 @@ export interface CutMemory {
  * current data, so hold). Above (1 + CUT_BAND) × `noise` (the widening of the band by
  * the service's noise, ≥ 1, see NOISE_K) it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
- * the hold, see `deepen`); below 1 + RESTORE_BAND, and
- * RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease up to the restore knee
- * (`restoreKnee`) or while the ratio is under CLEARLY_FAST, by PROBE_SPEED of that above; in between it holds. The
+ * the hold, see `deepen`); below 1 + RESTORE_BAND, and RESTORE_HOLD_MS after the last
+ * cut, it restores: by maxIncrease up to the restore knee (`restoreKnee`) or while the
+ * ratio is under CLEARLY_FAST, by PROBE_SPEED of that above; in between it holds. The
  * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
  * multiplier.
  */

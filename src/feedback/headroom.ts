@@ -5,11 +5,12 @@
  * before trouble), they are near their capacity, and moving more onto them trades one
  * slow endpoint for several. Two things follow (service-tick.ts): an endpoint at its full
  * share is cut only for a large excess (the band × LOADED_BAND_FACTOR), which stops
- * cascades of cuts of busy healthy endpoints that each push the rest further. And when
- * the receivers are degraded themselves (DEGRADED_RATIO × the baseline) while slowness
- * alone puts the service over the panic threshold, the panic starts at once rather than
- * after its confirmation: a shift that overwhelms its receivers has shown that it does
- * not work (a mass degradation: the healthy few cannot take everything).
+ * cascades of cuts of busy healthy endpoints that each push the rest further (only while
+ * a shift is in place: see service-tick.ts). And when the receivers are degraded
+ * themselves (DEGRADED_RATIO × the baseline) while the slow endpoints that were cut are
+ * over the panic threshold by themselves, the panic starts at once rather than after its
+ * confirmation: a shift that overwhelms its receivers has shown that it does not work (a
+ * mass degradation: the healthy few cannot take everything).
  *
  * Measured as the median standing of the receivers (cost over the baseline), at the end
  * of a tick, and used at the next: an endpoint's own reading never changes how its own

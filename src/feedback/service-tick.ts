@@ -184,9 +184,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // ones stay slow and the others become slow too, so most of the service is degraded.
   // A shift whose receivers are degraded themselves (headroom.ts) has shown at once that
   // it does not work: slowness counts, and a panic on it needs no confirmation.
-  const cutInPlace = work.some((w) => w.control < 1 && w.episodeAt > 0);
+  let cutInPlace = false;
+  let cutShown = false;
+  for (const w of work) {
+    if (w.control >= 1 || w.episodeAt === 0) continue;
+    cutInPlace = true;
+    if (now - w.episodeAt >= CUT_HOLD_MS) cutShown = true;
+  }
   const overwhelmed = cutInPlace && receiversOverwhelmed(previous?.receiversStanding ?? 0);
-  const shiftTried = overwhelmed || work.some((w) => w.control < 1 && w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS);
+  const shiftTried = overwhelmed || cutShown;
   const inPanic = previous?.panic ?? false;
   let failingCount = 0;
   let cutSlow = 0;
