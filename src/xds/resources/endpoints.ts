@@ -103,7 +103,8 @@ function byZoneAndWeight(served: readonly ServedEndpoint[]): ServedEndpoint[][] 
  *   LocalityLbEndpoints a locality and a weight equal to its endpoints' sum; all weights
  *   are scaled down together if needed so that every sum fits the client's limit
  *   (2^32-1 for Envoy, 2^31-1 for gRPC);
- * - localities and endpoints are sorted by zone, then address: equal input, equal bytes.
+ * - localities are sorted by zone (for gRPC then by weight, highest first), endpoints by
+ *   zone, then address: equal input, equal bytes.
  *
  * Localities: Envoy gets one locality per zone. Proxyless gRPC gets one locality per
  * zone and weight (`sub_zone` = `weight-W`), because its ROUND_ROBIN weighs localities
