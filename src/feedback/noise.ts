@@ -29,30 +29,14 @@ export function nextTypicalRatio(typical: number, ratio: number | undefined, dtM
  */
 export function spreadOf(strays: readonly number[]): number | undefined {
   if (strays.length < NOISE_MIN_ENDPOINTS) return undefined;
-  const sorted = sortedMagnitudes(strays);
+  // A typed array sorts numerically without a comparator (no boxed number per comparison),
+  // in O(n log n) however many endpoints the service has.
+  const sorted = new Float64Array(strays.length);
+  for (let i = 0; i < strays.length; i++) sorted[i] = Math.abs(strays[i]!);
+  sorted.sort();
   const k = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[k]! : (sorted[k - 1]! + sorted[k]!) / 2;
   return 1.4826 * median;
-}
-
-/**
- * |v| of each value, in increasing order, in a new array. An insertion sort rather than
- * `Array.prototype.sort`: a service has a few dozen values, and the built-in sort with a
- * comparator boxed every difference the comparator returned (~1.1 MB of the ~25 MB a
- * tick allocated over 10,000 endpoints). `slice` copies an array of doubles as doubles.
- */
-function sortedMagnitudes(values: readonly number[]): number[] {
-  const sorted = values.slice();
-  for (let i = 0; i < sorted.length; i++) {
-    const v = Math.abs(sorted[i]!);
-    let j = i - 1;
-    while (j >= 0 && sorted[j]! > v) {
-      sorted[j + 1] = sorted[j]!;
-      j--;
-    }
-    sorted[j + 1] = v;
-  }
-  return sorted;
 }
 
 /** The service's noise (a variance) after a tick's spread (undefined: unchanged). */

