@@ -131,12 +131,18 @@ export function restoreKnee(cutFrom: number, low: number): number {
  * During a cut's hold, the window fills with data of the trouble that caused it: the first
  * reading of a backend that turned 5× slower says 3×. A full cut may be deepened to what
  * the newer reading asks for, measured from the level the cut started from (not from the
- * cut level, so readings of the same trouble never compound), while DEEPEN_MS lasts and
- * only by a meaningful step (to under DEEPEN_STEP of the control).
+ * cut level, so readings of the same trouble never compound), down to two cuts' limit
+ * of that level, while DEEPEN_MS lasts and only by a meaningful step (to under DEEPEN_STEP
+ * of the control).
  */
 function deepen(control: number, wanted: number, policy: ServicePolicy, cut: CutMemory): ControlResult {
   if (!cut.deepenOpen || !(cut.deepenFrom > 0)) return { control, action: 'hold' };
-  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, maxCut(policy, 1)));
+  // As deep as two full cuts from the base: a backlog grows for as long as the cut level
+  // is over the backend's capacity, and the reading lags it (a backend 5× slower read 4×,
+  // 9× and then 15× in three ticks); one cut's limit held it at 16% of its fair share for
+  // a whole hold while its queue drained through the calls still sent to it.
+  const limit = maxCut(policy, 1) ** 2;
+  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, limit));
   if (next < control * DEEPEN_STEP) return { control: next, action: 'cut', deepenFrom: cut.deepenFrom, deepened: true };
   return { control, action: 'hold' };
 }

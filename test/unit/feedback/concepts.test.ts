@@ -181,6 +181,19 @@ describe('control', () => {
     expect(controlStep(first.control, 3.3, 1, p, open).action).toBe('hold');
     expect(controlStep(first.control, 5, 1, p, { ...open, deepenOpen: false }).action).toBe('hold');
   });
+  it('deepens past one cut\'s limit while the reading keeps growing, down to two cuts from the base', () => {
+    // A backend 5× slower whose queue grows: the readings lag it and go 4×, 9×, 15×, 40×.
+    const open = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
+    const second = controlStep(1.4 / 4, 9, 1, p, open);
+    expect(second.control).toBeCloseTo(1.4 / 9);
+    // 15× asks for 0.093 of the base, under one cut's limit (0.13): it gets it.
+    const third = controlStep(second.control, 15, 1, p, open);
+    expect(third).toMatchObject({ action: 'cut', deepened: true });
+    expect(third.control).toBeCloseTo(1.4 / 15);
+    expect(third.control).toBeLessThan(maxCut(p, 1));
+    // Never deeper than two cuts' limit from the base, whatever the reading.
+    expect(controlStep(third.control, 1000, 1, p, open).control).toBeCloseTo(Math.max(p.weightFloor, maxCut(p, 1) ** 2));
+  });
   it('gives an endpoint back at its full share a full cut, even soon after an episode', () => {
     const soon = { sinceCutMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
     expect(controlStep(1, 5, 1, p, soon)).toMatchObject({ action: 'cut', deepenFrom: 1 });
