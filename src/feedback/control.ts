@@ -77,8 +77,8 @@ export interface CutMemory {
  * the service's noise, ≥ 1, see NOISE_K) it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
  * the hold, see `deepen`); below 1 + RESTORE_BAND, and RESTORE_HOLD_MS after the last
- * cut, it restores: by maxIncrease up to the restore knee (`restoreKnee`) or while the
- * ratio is under CLEARLY_FAST, by PROBE_SPEED of that above; in between it holds. The
+ * cut, it restores: by maxIncrease up to the restore knee (`restoreKnee`), and past it
+ * at a speed that falls to nothing at the band's edge (`probeSpeed`); in between it holds. The
  * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
  * multiplier.
  */
@@ -106,14 +106,27 @@ export function controlStep(
     return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
-    // Past the knee, an endpoint much faster than the reference is far from its limit (a
-    // backend that healed, not one near its capacity): it still restores at full speed.
-    const fast = control < restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom) || ratio < CLEARLY_FAST;
-    const step = fast ? maxIncrease(policy, fraction) : Math.pow(1 + policy.maxStep * PROBE_SPEED, fraction);
+    const fast = control < restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
+    const step = fast ? maxIncrease(policy, fraction) : Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
     const next = Math.min(1, control * step);
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };
+}
+
+/**
+ * How fast an endpoint restores past the knee, as a fraction of the full speed: all of
+ * it under CLEARLY_FAST (far from its limit: a backend that healed), PROBE_SPEED up to
+ * the reference, and from there less and less, down to nothing at the restore band's
+ * edge. A fixed probe speed (×1.1 a second) kept going for the ~4 s the readings lag,
+ * whatever they said: on the loop benchmark's heterogeneous service the middle backend
+ * went from 48 to 71–78 on readings of 1.12× and overloaded (an AIMD sawtooth). Near
+ * the edge it now creeps: ×1.02 a second at 1.12×. Non-increasing in the ratio.
+ */
+export function probeSpeed(ratio: number): number {
+  if (ratio < CLEARLY_FAST) return 1;
+  const edge = 1 + RESTORE_BAND;
+  return PROBE_SPEED * Math.min(1, Math.max(0, (edge - ratio) / (edge - 1)));
 }
 
 /**

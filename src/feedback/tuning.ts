@@ -116,10 +116,12 @@ export const PROBE_CUT = 0.7;
 
 /**
  * Restores run at the full speed (1 + maxStep per second) up to this fraction of the
- * level the last cut started from, then at PROBE_SPEED of it: fast back to well below
- * where trouble began, then carefully past it (the idea of TCP CUBIC's plateau).
+ * level the last cut started from (or lower, see control.ts `restoreKnee`), then slower
+ * the nearer the reading is to the band's edge: fast back to well below where trouble
+ * began, then carefully past it (the idea of TCP CUBIC's plateau).
  */
 export const RESTORE_KNEE = 0.5;
+/** Past the knee, restores run at this fraction of the full speed at most (see control.ts `probeSpeed`). */
 export const PROBE_SPEED = 0.2;
 /** An endpoint whose cost is under this fraction of the reference restores at full speed even past the knee. */
 export const CLEARLY_FAST = 0.7;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlStep, maxCut, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
+import { controlStep, maxCut, probeSpeed, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
@@ -137,6 +137,21 @@ describe('control', () => {
     expect(controlStep(0.2, 1, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
     // Much faster than its peers past the knee (it healed): full speed still.
     expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep));
+  });
+  it('past the knee, restores slower the nearer the reading is to the band\'s edge', () => {
+    const deep = { sinceCutMs: 10_000, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
+    const after = (ratio: number) => controlStep(0.6, ratio, 1, p, deep).control / 0.6;
+    // A reading of 1.12× (a dip of a loaded backend) barely moves it; 1× probes; 0.6× is a healed backend.
+    expect(after(1.12)).toBeGreaterThan(1);
+    expect(after(1.12)).toBeLessThan(1 + p.maxStep * PROBE_SPEED * 0.25);
+    expect(after(1)).toBeCloseTo(1 + p.maxStep * PROBE_SPEED);
+    expect(after(0.6)).toBeCloseTo(1 + p.maxStep);
+    // Never faster for a worse reading.
+    let last = Infinity;
+    for (let r = 0.5; r < 1.15; r += 0.01) {
+      expect(probeSpeed(r)).toBeLessThanOrEqual(last);
+      last = probeSpeed(r);
+    }
   });
   it('holds inside the dead band', () => {
     expect(controlStep(1, 1.2, 1, p, never)).toEqual({ control: 1, action: 'hold' });
