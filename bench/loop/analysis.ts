@@ -1,9 +1,10 @@
 /**
  * From the raw record of one contender's run to the figures of BENCHMARK.md: latency
  * percentiles (HDR histograms), error rate, time to react and to recover, stability, and
- * the busiest backend's utilisation; plus per-second timelines for the plot.
+ * the busiest backend's utilisation and the healthy ones' under a fault; plus per-second timelines for the plot.
  */
 import * as hdr from 'hdr-histogram-js';
+import type { BackendState } from '../../src/demo/backend/index.js';
 import { fairShares, type Scenario } from './scenarios.js';
 
 /** Every call of a run, merged over the clients. Times in seconds from the run's start. */
@@ -52,6 +53,13 @@ export interface Figures {
   readonly shareSpread: number | null;
   /** Highest mean in-flight / capacity of any backend in any measured phase (>1: it queued). */
   readonly busiestUtilisation: number | null;
+  /**
+   * Highest mean in-flight / capacity, over the fault phases, of a backend that is healthy
+   * there (as in the warm-up): the receivers of the shift. BENCHMARK.md's "no healthy
+   * backend pushed past its capacity" in mass degradation is this under 1. Null without
+   * fault phases.
+   */
+  readonly healthyUtilisation: number | null;
   readonly phases: readonly PhaseFigures[];
 }
 
@@ -221,6 +229,14 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
   }
 
   const utils = phases.flatMap((p) => p.utilisation);
+  const nominal = scenario.phases[0]?.backends ?? [];
+  const healthyUtils: number[] = [];
+  measured.forEach(({ p }, i) => {
+    if (!p.fault) return;
+    p.backends.forEach((state, k) => {
+      if (sameState(state, nominal[k])) healthyUtils.push(phases[i]!.utilisation[k] ?? 0);
+    });
+  });
   return {
     calls: all.n,
     p50Ms: pct(all.h, 50),
@@ -232,6 +248,11 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
     weightChangesPerMin: observable && to > from ? (changes * 60) / (to - from) : null,
     shareSpread: spreads.length > 0 ? Math.max(...spreads) : null,
     busiestUtilisation: utils.length > 0 ? Math.max(...utils) : null,
+    healthyUtilisation: healthyUtils.length > 0 ? Math.max(...healthyUtils) : null,
     phases,
   };
+}
+
+function sameState(a: BackendState, b: BackendState | undefined): boolean {
+  return b !== undefined && a.serviceTimeMs === b.serviceTimeMs && a.capacity === b.capacity && a.errorRate === b.errorRate && a.failFast === b.failFast;
 }

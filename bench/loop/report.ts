@@ -16,11 +16,11 @@ const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.to
 /** The Markdown table of one scenario. */
 export function scenarioTable(s: ScenarioResult): string {
   const head =
-    '| contender | p50 ms | p99 ms | p99.9 ms | errors | react | recover | weight changes/min | share spread | busiest util | warm-up p50 ms |\n' +
-    '| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |';
+    '| contender | p50 ms | p99 ms | p99.9 ms | errors | react | recover | weight changes/min | share spread | busiest util | healthy util under a fault | warm-up p50 ms |\n' +
+    '| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |';
   const rows = s.contenders.map((c: ContenderResult) => {
     const f = c.figures;
-    return `| ${c.name} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.p999Ms)} | ${pct(f.errorRate)} | ${secs(f.reactS)} | ${secs(f.recoverS)} | ${num(f.weightChangesPerMin, 1)} | ${num(f.shareSpread, 3)} | ${num(f.busiestUtilisation)} | ${ms(c.health.warmUpP50Ms)}${c.health.ok ? '' : ' ⚠'} |`;
+    return `| ${c.name} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.p999Ms)} | ${pct(f.errorRate)} | ${secs(f.reactS)} | ${secs(f.recoverS)} | ${num(f.weightChangesPerMin, 1)} | ${num(f.shareSpread, 3)} | ${num(f.busiestUtilisation)} | ${num(f.healthyUtilisation ?? null)} | ${ms(c.health.warmUpP50Ms)}${c.health.ok ? '' : ' ⚠'} |`;
   });
   const unhealthy = s.contenders.filter((c) => !c.health.ok).map((c) => c.name);
   const warning =

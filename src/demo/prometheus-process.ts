@@ -2,7 +2,8 @@
  * Runs a real Prometheus (Debian's `prometheus` package) on loopback for the demo, the
  * integration tests and the benchmark: a free port, a temporary storage directory, a
  * generated config whose targets live in a file_sd file (so they change without a
- * restart), and clean-up on stop and on process exit.
+ * restart), and clean-up on stop, on process exit, and by an orphan guard when this
+ * process is killed outright (orphan-guard.ts).
  *
  * Prometheus needs a few scrapes before `rate()` has two points in its window (about
  * 7 s with 1 s scrapes and a 5-10 s window): wait with {@link PrometheusProcess.waitForData},
@@ -17,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { ERROR_CODES, WeirError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/log.js';
+import { guardAgainstOrphan, type OrphanGuard } from './orphan-guard.js';
 import { createPrometheusClient, type InstantVector, type PrometheusClient } from '../signals/index.js';
 
 /** The command that installs Prometheus on Debian and Ubuntu. */
@@ -66,14 +68,18 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-/** Processes to kill if our process exits without stopping them. */
-const live = new Map<ChildProcess, string>();
+/**
+ * Processes to kill if our process exits without stopping them: at exit by the hook,
+ * and by their orphan guard when we die without running it (SIGKILL).
+ */
+const live = new Map<ChildProcess, { dir: string; guard: OrphanGuard | undefined }>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const [child, dir] of live) {
+    for (const [child, { dir, guard }] of live) {
+      guard?.release();
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
@@ -142,10 +148,12 @@ async function launch(p: {
       p.log.debug({ prometheus: line }, 'prometheus');
     }
   });
+  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid, p.dir);
   let exited: { code: number | null; signal: string | null } | undefined;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };
+      guard?.release();
       live.delete(child);
       resolve();
     });
@@ -153,13 +161,16 @@ async function launch(p: {
   let spawnError: NodeJS.ErrnoException | undefined;
   child.once('error', (err) => {
     spawnError = err;
+    guard?.release();
     live.delete(child);
   });
   installExitHook();
-  live.set(child, p.dir);
+  live.set(child, { dir: p.dir, guard });
 
   const kill = async (): Promise<void> => {
     if (exited) return;
+    // Disarmed first: once Prometheus is gone its pid may be reused.
+    guard?.release();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exit;

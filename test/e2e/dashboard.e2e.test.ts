@@ -97,9 +97,10 @@ describe('weir demo in a real browser', () => {
   }, 90_000);
 
   test('stop() leaves no process and no temporary folder behind', async () => {
-    // The browser is the test's own child; the demo's are Prometheus and the load client.
+    // The browser is the test's own child; the demo's are Prometheus, its orphan guard (a
+    // shell that kills it if this process is killed outright) and the load client.
     const demoChildren = [...children()].filter(([, comm]) => comm !== 'chromium' && !comm.startsWith('chrom'));
-    expect(demoChildren.map(([, comm]) => comm).sort()).toEqual(['node', 'prometheus']);
+    expect(demoChildren.map(([, comm]) => comm).sort()).toEqual(['node', 'prometheus', 'sh']);
     expect(demoChildren.map(([pid]) => pid)).toContain(demo.loadClientPid);
     expect(existsSync(demo.workDir)).toBe(true);
     await demo.stop();

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { analyse, phaseBounds, type RunCalls } from '../../../bench/loop/analysis.js';
+import { buildScenarios } from '../../../bench/loop/scenarios.js';
+
+const mass = buildScenarios().find((s) => s.name === 'mass-degradation')!;
+const heterogeneous = buildScenarios().find((s) => s.name === 'heterogeneous')!;
+const NO_CALLS: RunCalls = { scheduledS: new Float64Array(0), latencyMs: new Float64Array(0), backend: new Int8Array(0), code: new Int8Array(0) };
+const OPTS = { holdS: 3, settleS: 20, spreadWindowS: 5 };
+
+/** Per-second utilisation over the whole scenario: `degraded` for the slow three and `healthy` for the others during the fault. */
+function utilisation(healthy: number, degraded: number): number[][] {
+  const bounds = phaseBounds(mass);
+  const end = Math.ceil(bounds[bounds.length - 1]!.endS);
+  const fault = bounds[mass.phases.findIndex((p) => p.fault)]!;
+  return Array.from({ length: end }, (_, t) =>
+    t >= fault.startS && t < fault.endS ? [degraded, degraded, degraded, healthy, healthy] : [0.5, 0.5, 0.5, 0.5, 0.5],
+  );
+}
+
+describe('the loop benchmark figures', () => {
+  it('report the healthy backends\' utilisation under a fault apart from the busiest backend\'s', () => {
+    const f = analyse(mass, NO_CALLS, { weights: [], utilisation: utilisation(1.4, 3) }, OPTS);
+    expect(f.busiestUtilisation).toBeCloseTo(3);
+    // Backends 4 and 5 are the healthy ones of mass degradation: they were pushed past capacity.
+    expect(f.healthyUtilisation).toBeCloseTo(1.4);
+    expect(analyse(mass, NO_CALLS, { weights: [], utilisation: utilisation(0.9, 3) }, OPTS).healthyUtilisation).toBeCloseTo(0.9);
+  });
+  it('have no healthy-under-a-fault figure where nothing faults', () => {
+    const f = analyse(heterogeneous, NO_CALLS, { weights: [], utilisation: [] }, OPTS);
+    expect(f.healthyUtilisation).toBeNull();
+  });
+});
