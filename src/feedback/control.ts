@@ -106,9 +106,11 @@ export function controlStep(
     return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
-    const fast = control < restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
-    const step = fast ? maxIncrease(policy, fraction) : Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
-    const next = Math.min(1, control * step);
+    const knee = restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
+    const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
+    // Fast up to the knee and not past it (a full step from just under it went half as far
+    // again), then at the probe's speed.
+    const next = Math.min(1, control < knee ? Math.max(Math.min(control * maxIncrease(policy, fraction), knee), probed) : probed);
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };

@@ -103,8 +103,9 @@ const NO_SCORE: Score = Object.freeze({ cost: undefined, ratio: undefined, faili
 
 /**
  * Score every endpoint of a service. The reference is the REFERENCE_QUANTILE of the costs
- * of the current, non-ejected endpoints, never below MIN_REFERENCE_FRACTION of the
- * latency target. Endpoints without current data get no score (they are held, not judged).
+ * of the current, non-ejected endpoints (those with a latency of their own, when any has
+ * one), never below MIN_REFERENCE_FRACTION of the latency target. Endpoints without
+ * current data get no score (they are held, not judged).
  */
 export function scoreService(
   inputs: readonly ScoringInput[],
@@ -120,12 +121,20 @@ export function scoreService(
   const neutral = Math.max(lowerQuantile(latencies, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
   // The cost of each input (undefined: not current), by position in `inputs`.
   const costs: ({ cost: number | undefined; customBreaches: readonly string[] } | undefined)[] = [];
-  const referenceCosts: number[] = [];
+  // The reference is set by the endpoints that measured a latency of their own when there
+  // are any: a cost built on the neutral latency is the peers' latency again, and counted
+  // in the reference it ties the reference to the judged endpoint's own latency (alone
+  // with a latency among five, its being slower raised the others' costs, the reference
+  // with them, and so its weight: a worse signal gave a higher weight).
+  const measuredCosts: number[] = [];
+  const guessedCosts: number[] = [];
   for (const e of inputs) {
     const c = e.current ? costOf(e.signals, neutral, policy, specs) : undefined;
     costs.push(c);
-    if (c !== undefined && !e.ejected && c.cost !== undefined) referenceCosts.push(c.cost);
+    if (c === undefined || e.ejected || c.cost === undefined) continue;
+    (e.signals.latencyMs !== undefined ? measuredCosts : guessedCosts).push(c.cost);
   }
+  const referenceCosts = measuredCosts.length > 0 ? measuredCosts : guessedCosts;
   const referenceMs = Math.max(lowerQuantile(referenceCosts, REFERENCE_QUANTILE) ?? neutral, minRef);
   const scores = new Map<string, Score>();
   for (let k = 0; k < inputs.length; k++) {

@@ -327,6 +327,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         effective = Math.min(effective, w.effective * riseLimit);
         // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
         effective = Math.max(effective, w.effective * cutLimit);
+        // What a tick could not land of a deep cut (a deepening goes down to two cuts' limit)
+        // waits for the endpoint's next sample: a missing sample never lowers a weight.
+        if (!w.current) effective = Math.max(effective, w.effective);
       }
     }
     w.effective = effective;

@@ -133,7 +133,9 @@ describe('control', () => {
     expect(restoreKnee(1, 0.02)).toBeCloseTo(Math.sqrt(0.02));
     expect(restoreKnee(1, 0.7)).toBe(RESTORE_KNEE);
     const deep = { sinceCutMs: 10_000, cutFrom: 1, episodeLow: 0.02, deepenFrom: 0, deepenOpen: false };
-    expect(controlStep(0.1, 1, 1, p, deep).control).toBeCloseTo(0.1 * (1 + p.maxStep));
+    expect(controlStep(0.08, 1, 1, p, deep).control).toBeCloseTo(0.08 * (1 + p.maxStep));
+    // Fast up to the knee, not past it: from 0.1 a full step (×1.5) would reach 0.15.
+    expect(controlStep(0.1, 1, 1, p, deep).control).toBeCloseTo(Math.sqrt(0.02));
     expect(controlStep(0.2, 1, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
     // Much faster than its peers past the knee (it healed): full speed still.
     expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep));
