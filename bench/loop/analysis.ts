@@ -1,7 +1,8 @@
 /**
  * From the raw record of one contender's run to the figures of BENCHMARK.md: latency
  * percentiles (HDR histograms), error rate, time to react and to recover, stability, and
- * the busiest backend's utilisation and the healthy ones' under a fault; plus per-second timelines for the plot.
+ * the busiest backend's utilisation and the healthy ones' under a fault; plus per-second
+ * timelines for the plot.
  */
 import * as hdr from 'hdr-histogram-js';
 import type { BackendState } from '../../src/demo/backend/index.js';

@@ -20,6 +20,7 @@ export function scenarioTable(s: ScenarioResult): string {
     '| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |';
   const rows = s.contenders.map((c: ContenderResult) => {
     const f = c.figures;
+    // Results recorded before the healthy-utilisation figure lack it (render.ts re-renders old files).
     return `| ${c.name} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.p999Ms)} | ${pct(f.errorRate)} | ${secs(f.reactS)} | ${secs(f.recoverS)} | ${num(f.weightChangesPerMin, 1)} | ${num(f.shareSpread, 3)} | ${num(f.busiestUtilisation)} | ${num(f.healthyUtilisation ?? null)} | ${ms(c.health.warmUpP50Ms)}${c.health.ok ? '' : ' ⚠'} |`;
   });
   const unhealthy = s.contenders.filter((c) => !c.health.ok).map((c) => c.name);

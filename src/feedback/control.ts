@@ -37,7 +37,7 @@ export function maxIncrease(policy: ServicePolicy, fraction: number): number {
   return Math.pow(1 + policy.maxStep, fraction);
 }
 
-/** The smallest factor a cut may apply in one tick: (1 + maxStep)^(−CUT_SPEED·fraction). */
+/** The smallest factor `fraction` cuts may apply together (one tick's cut is 1): (1 + maxStep)^(−CUT_SPEED·fraction). */
 export function maxCut(policy: ServicePolicy, fraction: number): number {
   return Math.pow(1 + policy.maxStep, -CUT_SPEED * fraction);
 }
@@ -106,11 +106,13 @@ export function controlStep(
     return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
-    const knee = restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
-    const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
     // Fast up to the knee and not past it (a full step from just under it went half as far
-    // again), then at the probe's speed.
-    const next = Math.min(1, control < knee ? Math.max(Math.min(control * maxIncrease(policy, fraction), knee), probed) : probed);
+    // again), then at the probe's speed. At or past the knee the fast part is at most the
+    // knee, so the probe's step is the larger.
+    const knee = restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
+    const fast = Math.min(control * maxIncrease(policy, fraction), knee);
+    const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
+    const next = Math.min(1, Math.max(fast, probed));
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };
@@ -156,8 +158,7 @@ function deepen(control: number, wanted: number, policy: ServicePolicy, cut: Cut
   // is over the backend's capacity, and the reading lags it (a backend 5× slower read 4×,
   // 9× and then 15× in three ticks); one cut's limit held it at 16% of its fair share for
   // a whole hold while its queue drained through the calls still sent to it.
-  const limit = maxCut(policy, 1) ** 2;
-  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, limit));
+  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, maxCut(policy, 2)));
   if (next < control * DEEPEN_STEP) return { control: next, action: 'cut', deepenFrom: cut.deepenFrom, deepened: true };
   return { control, action: 'hold' };
 }
