@@ -18,12 +18,15 @@ import {
   CUT_SPEED,
   DEEPEN_STEP,
   EPISODE_MS,
+  EWMA_LIMIT,
   MAX_STEP_MS,
   PROBE_CUT,
   PROBE_SPEED,
   RESTORE_BAND,
   RESTORE_HOLD_MS,
   RESTORE_KNEE,
+  TRIM_CUT,
+  TRIM_HOLD_MS,
 } from './tuning.js';
 
 /** The fraction of a full step a tick of `dtMs` may take: ticks faster than 1 s take less. */
@@ -56,12 +59,16 @@ export interface ControlResult {
   readonly deepenFrom?: number;
   /** True when the cut deepens the last one during its hold (the hold restarts; the base stays). */
   readonly deepened?: boolean;
+  /** True for a trim: a small cut for a standing over the band that persists (`persistentExcess`). */
+  readonly trimmed?: boolean;
 }
 
 /** What the controller remembers of its last cut. */
 export interface CutMemory {
-  /** ms since the last cut (Infinity when never). */
+  /** ms since the last cut, trims included (Infinity when never). */
   readonly sinceCutMs: number;
+  /** ms since the cut that began the last episode of trouble (Infinity when none; trims begin none). */
+  readonly sinceEpisodeMs: number;
   /** The multiplier the last cut started from (1 when never cut). */
   readonly cutFrom: number;
   /** The lowest multiplier the cuts since then reached (1 when never cut). */
@@ -76,10 +83,13 @@ export interface CutMemory {
  * current data, so hold). Above (1 + CUT_BAND) × `noise` (the widening of the band by
  * the service's noise, ≥ 1, see NOISE_K) it cuts by ((1 + CUT_BAND)/ratio)^CUT_EXPONENT,
  * never below maxCut, at most once per CUT_HOLD_MS (a full cut may be deepened during
- * the hold, see `deepen`); below 1 + RESTORE_BAND, and RESTORE_HOLD_MS after the last
- * cut, it restores: by maxIncrease up to the restore knee (`restoreKnee`), and past it
- * at a speed that falls to nothing at the band's edge (`probeSpeed`); in between it holds. The
- * result stays in [weightFloor, 1]. Monotone: a larger ratio never gives a larger
+ * the hold, see `deepen`). Under that but over the plain band, with a `typical` standing
+ * (the endpoint's ratio smoothed over ~10 s) over the band a mean must clear, it trims
+ * (`persistentExcess`, by TRIM_CUT at most, TRIM_HOLD_MS after the last cut). Below
+ * 1 + RESTORE_BAND, and RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease
+ * up to the restore knee (`restoreKnee`), and past it at a speed that falls to nothing at
+ * the band's edge (`probeSpeed`); in between it holds. The result stays in
+ * [weightFloor, 1]. Monotone: a larger ratio (or typical standing) never gives a larger
  * multiplier.
  */
 export function controlStep(
@@ -89,21 +99,27 @@ export function controlStep(
   policy: ServicePolicy,
   cut: CutMemory,
   noise = 1,
+  typical = 0,
 ): ControlResult {
   const floor = policy.weightFloor;
   if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
   // The size of a cut is what the reading asks for; the noise only decides whether the
   // reading is trusted (a test's threshold, not its estimate).
-  if (ratio > (1 + CUT_BAND) * Math.max(1, noise)) {
+  const trusted = ratio > (1 + CUT_BAND) * Math.max(1, noise);
+  if (trusted || (persistentExcess(ratio, typical, noise) && cut.sinceCutMs >= TRIM_HOLD_MS)) {
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
-    if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
+    if (cut.sinceCutMs < CUT_HOLD_MS) return trusted ? deepen(control, wanted, policy, cut) : { control, action: 'hold' };
     // Probing past the knee of a recent episode found the limit again: step back a little
     // (CUBIC's multiplicative decrease) rather than all the way down. An endpoint that
     // made it back to its full fair share is not probing: new trouble gets a full cut.
-    const probing = cut.sinceCutMs < EPISODE_MS && control < 1 && control >= RESTORE_KNEE * cut.cutFrom;
-    const limit = probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
+    // A trim is smaller still, and a reading the noise cannot explain may deepen it; a trim
+    // is no episode of trouble, so it never makes the next real cut a probe's.
+    const probing = cut.sinceEpisodeMs < EPISODE_MS && control < 1 && control >= RESTORE_KNEE * cut.cutFrom;
+    const limit = !trusted ? TRIM_CUT : probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
     const next = Math.max(floor, control * Math.max(wanted, limit));
-    return next < control ? { control: next, action: 'cut', deepenFrom: probing ? 0 : control } : { control, action: 'hold' };
+    if (!(next < control)) return { control, action: 'hold' };
+    if (!trusted) return { control: next, action: 'cut', deepenFrom: control, trimmed: true };
+    return { control: next, action: 'cut', deepenFrom: probing ? 0 : control };
   }
   if (ratio < 1 + RESTORE_BAND && cut.sinceCutMs >= RESTORE_HOLD_MS) {
     // Fast up to the knee and not past it (a full step from just under it went half as far
@@ -116,6 +132,17 @@ export function controlStep(
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
   return { control, action: 'hold' };
+}
+
+/**
+ * A standing over the band that persists: the reading is over the band and the endpoint's
+ * typical standing (its readings smoothed over NOISE_TYPICAL_HALF_LIFE_MS) is over the
+ * band widened by what the noise means for a mean of readings (an EWMA control chart's
+ * narrower limit). A single reading must clear the noise; a run of readings need not.
+ */
+export function persistentExcess(ratio: number, typical: number, noise: number): boolean {
+  const band = 1 + CUT_BAND;
+  return ratio > band && typical > band * Math.pow(Math.max(1, noise), EWMA_LIMIT);
 }
 
 /**

@@ -49,6 +49,10 @@ export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: nu
   return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (${band}): cutting`;
 }
 
+export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: number, typical: number): string {
+  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)}, and ${formatTimes(typical)} over the last ten seconds (over ${formatTimes(1 + CUT_BAND)} for that long): trimming`;
+}
+
 export function restoreReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {
   return `${describeCost(signals, score)} is back within ${formatTimes(1 + RESTORE_BAND)} the reference ${formatMs(referenceMs)}: restoring`;
 }

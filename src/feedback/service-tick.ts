@@ -242,11 +242,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
       proposals.set(w.address, controlStep(w.control, ratio, fraction, policy, {
         sinceCutMs,
+        sinceEpisodeMs: w.episodeAt === 0 ? Infinity : now - w.episodeAt,
         cutFrom: w.cutFrom,
         episodeLow: w.episodeLow,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
-      }, w.control < 1 ? noise : loadedNoise));
+      }, w.control < 1 ? noise : loadedNoise, w.typicalRatio));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
     const movedNow = limitShift(work, proposals, scores, baselineMs, inRound ? previous.roundMoved : 0);
@@ -268,6 +269,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const score = scores.get(w.address)!;
     const endpointAge = now - (w.lastDataAt > 0 ? w.lastDataAt : w.firstSeenAt);
     let action: ControlAction | 'drift' = 'hold';
+    let trimmed = false;
     let kind: DecisionKind = 'shift';
     let reason: string | undefined;
     if (added.has(w.address)) {
@@ -292,16 +294,19 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     } else if (freshness === 'fresh' && !w.ejected) {
       const r = proposals.get(w.address) ?? { control: w.control, action: 'hold' };
       action = r.action;
+      trimmed = r.trimmed === true;
       if (action === 'cut') {
         // Remember the level where trouble began (the first cut after a good reading):
         // restores slow down near it. Further cuts of an endpoint that never looked good
-        // in between are the same trouble, not a lower limit.
-        if (w.goodSinceCut || w.lastCutAt === 0) {
-          w.cutFrom = w.control;
-          w.episodeLow = w.control;
+        // in between are the same trouble, not a lower limit. A trim begins no episode (its
+        // hold is a cut's); a trim deepened by a reading the noise cannot explain does,
+        // from the level before the trim.
+        if (!trimmed && (w.goodSinceCut || w.lastCutAt === 0)) {
+          w.cutFrom = r.deepened === true ? Math.max(w.control, w.deepenFrom) : w.control;
+          w.episodeLow = w.cutFrom;
           w.episodeAt = now;
         }
-        w.goodSinceCut = false;
+        if (!trimmed) w.goodSinceCut = false;
         w.lastCutAt = now;
         if (r.deepened !== true) {
           w.deepenFrom = r.deepenFrom ?? 0;
@@ -311,7 +316,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         w.goodSinceCut = true;
       }
       w.control = r.control;
-      if (action === 'cut') w.episodeLow = Math.min(w.episodeLow, w.control);
+      if (action === 'cut' && !trimmed) w.episodeLow = Math.min(w.episodeLow, w.control);
     }
     const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
     if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;
@@ -342,7 +347,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         panicExit: wasPanic && !panic,
         action,
         slowStartBinds: slowStarting && effective < w.control,
-        cut: () => why.cutReason(w.signals, score, referenceMs, noise),
+        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise)),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),

@@ -122,8 +122,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const onReport = (report: LoopReport): void => {
     if (report !== viewOf.report) viewOf = { report, view: toWeightsView(report) };
     const point = toHistoryPoint(viewOf.view);
-    if (point) history.add(point);
     streams.broadcast('weights', viewOf.view);
+    // The compact point goes out as it is kept: the dashboard's charts and a reconnect's
+    // history are built from the same points.
+    if (point) {
+      history.add(point);
+      streams.broadcast('point', point);
+    }
   };
   const initial = opts.feed.latest();
   if (initial) onReport(initial);

@@ -98,6 +98,9 @@ describe('dashboard page (synthetic loop)', () => {
     // The history arrived with the page: each band has well over 100 points already.
     const d = (await echo.locator('[data-chart="share"] path.band').first().getAttribute('d')) ?? '';
     expect(d.split('L').length).toBeGreaterThan(200);
+    // And they move with each tick's point.
+    const band = echo.locator('[data-chart="share"] path.band').first();
+    await expect.poll(async () => (await band.getAttribute('d')) ?? '').not.toBe(d);
     expect(await echo.locator('[data-chart="latency"] path.line').count()).toBe(5);
     expect(await echo.locator('[data-chart="errors"] path.line').count()).toBe(5);
     // Hovering a chart shows every endpoint's value at that tick, and survives the next tick.

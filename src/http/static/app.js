@@ -38,25 +38,6 @@ function h(tag, attrs = {}, ...children) {
 
 // ---- data ----
 
-function toPoint(view) {
-  const services = {};
-  for (const s of view.services) {
-    const eps = {};
-    for (const e of s.endpoints) {
-      eps[e.address] = {
-        share: e.share,
-        weight: e.weight,
-        state: e.state,
-        latencyMs: e.signals.latencyMs ?? null,
-        errorRatio: e.signals.errorRatio ?? null,
-        requestRate: e.signals.requestRate ?? null,
-      };
-    }
-    services[s.id] = eps;
-  }
-  return { at: view.at, services };
-}
-
 function addPoint(point) {
   const last = state.points[state.points.length - 1];
   if (last && point.at <= last.at) return;
@@ -308,9 +289,12 @@ function connect() {
     render({ charts: true });
   });
   events.addEventListener('weights', (msg) => {
-    const view = JSON.parse(msg.data);
-    state.view = view;
-    addPoint(toPoint(view));
+    state.view = JSON.parse(msg.data);
+    render({ charts: false });
+  });
+  // The tick's point for the charts, as the server keeps it for its history.
+  events.addEventListener('point', (msg) => {
+    addPoint(JSON.parse(msg.data));
     render({ charts: true });
   });
 }

@@ -105,7 +105,7 @@ describe('HTTP server', () => {
     ]);
   });
 
-  test('/api/events sends the history and the latest view on connect, then each new report', async () => {
+  test('/api/events sends the history and the latest view on connect, then each new report and its point', async () => {
     const { hub, server } = await start();
     hub.report(report(1_000, 100));
     hub.report(report(2_000, 200));
@@ -119,8 +119,12 @@ describe('HTTP server', () => {
     expect(second).toMatchObject({ event: 'weights', data: { at: 2_000 } });
     hub.report(report(3_000, 300));
     expect(await events.next()).toMatchObject({ event: 'weights', data: { at: 3_000 } });
+    // Then the tick's point for the charts, the one the history keeps.
+    const point = await events.next();
+    expect(point).toMatchObject({ event: 'point', data: { at: 3_000 } });
     const history = (await (await fetch(`${server.url}/api/history`)).json()) as { points: unknown[] };
     expect(history.points).toHaveLength(3);
+    expect(point?.data).toEqual((history.points as unknown[])[2]);
     await events.cancel();
   });
 

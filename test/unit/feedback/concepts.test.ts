@@ -10,11 +10,11 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { CLEARLY_FAST, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE } from '../../../src/feedback/tuning.js';
+import { CLEARLY_FAST, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
-import { addresses, Driver, endpoint, policy, samples, service, topology } from './fixtures.js';
+import { addresses, Driver, endpoint, policy, samples, service, sid, topology } from './fixtures.js';
 
 describe('smoothing', () => {
   it('halves the distance to a new value after one half-life, whatever the interval', () => {
@@ -126,13 +126,13 @@ describe('scoring', () => {
 
 describe('control', () => {
   const p = policy();
-  const never = { sinceCutMs: Infinity, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
-  const held = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+  const never = { sinceCutMs: Infinity, sinceEpisodeMs: Infinity, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+  const held = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
   it('restores fast only to the middle between where trouble began and how low the cuts went', () => {
     // Trouble at 1, all well at 0.02: the knee is √0.02 ≈ 0.14, not half of 1.
     expect(restoreKnee(1, 0.02)).toBeCloseTo(Math.sqrt(0.02));
     expect(restoreKnee(1, 0.7)).toBe(RESTORE_KNEE);
-    const deep = { sinceCutMs: 10_000, cutFrom: 1, episodeLow: 0.02, deepenFrom: 0, deepenOpen: false };
+    const deep = { sinceCutMs: 10_000, sinceEpisodeMs: 10_000, cutFrom: 1, episodeLow: 0.02, deepenFrom: 0, deepenOpen: false };
     expect(controlStep(0.08, 1, 1, p, deep).control).toBeCloseTo(0.08 * (1 + p.maxStep));
     // Fast up to the knee, not past it: from 0.1 a full step (×1.5) would reach 0.15.
     expect(controlStep(0.1, 1, 1, p, deep).control).toBeCloseTo(Math.sqrt(0.02));
@@ -141,7 +141,7 @@ describe('control', () => {
     expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep));
   });
   it('past the knee, restores slower the nearer the reading is to the band\'s edge', () => {
-    const deep = { sinceCutMs: 10_000, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
+    const deep = { sinceCutMs: 10_000, sinceEpisodeMs: 10_000, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
     const after = (ratio: number) => controlStep(0.6, ratio, 1, p, deep).control / 0.6;
     // A reading of 1.12× (a dip of a loaded backend) barely moves it; 1× probes; 0.6× is a healed backend.
     expect(after(1.12)).toBeGreaterThan(1);
@@ -177,6 +177,21 @@ describe('control', () => {
     expect(controlStep(1, 2, 1, p, never, 1.5).action).toBe('hold');
     expect(controlStep(1, 2.2, 1, p, never, 1.5).control).toBeCloseTo(controlStep(1, 2.2, 1, p, never).control);
   });
+  it('trims an endpoint whose standing stays over the band that the noise widened, a little and not often', () => {
+    // The noise puts the band at 2.52×: a reading of 1.8× alone is held ...
+    expect(controlStep(0.65, 1.8, 1, p, never, 1.8).action).toBe('hold');
+    expect(controlStep(0.65, 1.8, 1, p, never, 1.8, 1.3).action).toBe('hold');
+    // ... but not when the endpoint has read about that for the last ten seconds.
+    const trim = controlStep(0.65, 1.8, 1, p, never, 1.8, 1.75);
+    expect(trim).toMatchObject({ action: 'cut', trimmed: true, deepenFrom: 0.65 });
+    expect(trim.control).toBeCloseTo(0.65 * TRIM_CUT);
+    // The current reading must be over the plain band too, and the last cut well past.
+    expect(controlStep(0.65, 1.3, 1, p, never, 1.8, 1.75).action).toBe('hold');
+    expect(controlStep(0.65, 1.8, 1, p, { ...never, sinceCutMs: TRIM_HOLD_MS - 1 }, 1.8, 1.75).action).toBe('hold');
+    // A reading the noise cannot explain, during the trim's hold, cuts as deep as a full cut would have.
+    const open = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 0.65, deepenFrom: 0.65, deepenOpen: true };
+    expect(controlStep(trim.control, 6, 1, p, open, 1.8, 2).control).toBeCloseTo(0.65 * (1.4 / 6));
+  });
   it('does not restore right after a cut', () => {
     expect(controlStep(0.1, 1, 1, p, held).action).toBe('hold');
   });
@@ -189,7 +204,7 @@ describe('control', () => {
     expect(first).toMatchObject({ action: 'cut', deepenFrom: 1 });
     expect(first.control).toBeCloseTo(1.4 / 3);
     // A second later the reading says 5×: deepened to 1.4/5 of the base, not of the cut level.
-    const open = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
+    const open = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
     const deeper = controlStep(first.control, 5, 1, p, open);
     expect(deeper).toMatchObject({ action: 'cut', deepened: true, deepenFrom: 1 });
     expect(deeper.control).toBeCloseTo(1.4 / 5);
@@ -200,7 +215,7 @@ describe('control', () => {
   });
   it('deepens past one cut\'s limit while the reading keeps growing, down to two cuts from the base', () => {
     // A backend 5× slower whose queue grows: the readings lag it and go 4×, 9×, 15×, 40×.
-    const open = { sinceCutMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
+    const open = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
     const second = controlStep(1.4 / 4, 9, 1, p, open);
     expect(second.control).toBeCloseTo(1.4 / 9);
     // 15× asks for 0.093 of the base, under one cut's limit (0.13): it gets it.
@@ -212,12 +227,12 @@ describe('control', () => {
     expect(controlStep(third.control, 1000, 1, p, open).control).toBeCloseTo(Math.max(p.weightFloor, maxCut(p, 1) ** 2));
   });
   it('gives an endpoint back at its full share a full cut, even soon after an episode', () => {
-    const soon = { sinceCutMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+    const soon = { sinceCutMs: 20_000, sinceEpisodeMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
     expect(controlStep(1, 5, 1, p, soon)).toMatchObject({ action: 'cut', deepenFrom: 1 });
     expect(controlStep(1, 5, 1, p, soon).control).toBeCloseTo(1.4 / 5);
   });
   it('does not deepen a gentle probing cut', () => {
-    const probe = controlStep(0.9, 5, 1, p, { sinceCutMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false });
+    const probe = controlStep(0.9, 5, 1, p, { sinceCutMs: 20_000, sinceEpisodeMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false });
     expect(probe).toMatchObject({ action: 'cut', deepenFrom: 0 });
     expect(probe.control).toBeCloseTo(0.9 * 0.7);
   });
@@ -392,6 +407,39 @@ describe('noise', () => {
     expect(weightAfter(0.3, 2.5)).toBe(FAIR_WEIGHT);
     // A 5× backend stands out of any noise.
     expect(weightAfter(0.3, 5)).toBeLessThan(FAIR_WEIGHT / 2);
+  });
+
+  it('trims an endpoint that stays 1.9× slower among wandering peers, and still cuts it in full when it turns 8× slower', () => {
+    const addrs = addresses(5);
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    let now = 1_000_000;
+    const tick = (t: number, third: number): void => {
+      now += 1000;
+      const lat = addrs.map((a, i) => (a === addrs[2] ? third : 100 * Math.exp(0.3 * Math.sin(1.7 * t + 2.3 * i))));
+      d.tick(now, samples(now, { api: Object.fromEntries(addrs.map((a, i) => [a, { latencyMs: lat[i]!, errorRatio: 0 }])) }));
+    };
+    for (let t = 0; t < 40; t++) tick(t, 100);
+    const weights: number[] = [];
+    for (let t = 40; t < 60; t++) {
+      tick(t, 190);
+      weights.push(d.weight('api', addrs[2]!));
+    }
+    // The band is widened past 1.9× by the peers' noise, yet the standing persists: trimmed,
+    // a little, with a reason that says so.
+    expect(Math.max(...weights)).toBe(FAIR_WEIGHT);
+    const trimmed = Math.min(...weights);
+    expect(trimmed).toBeLessThan(FAIR_WEIGHT);
+    expect(trimmed).toBeGreaterThan(FAIR_WEIGHT * 0.8);
+    const ep = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!;
+    expect(ep.reason).toMatch(/trimming/);
+    // Inside the band for a while (neither trimmed nor restored), then real trouble: a full
+    // cut, not a probe's gentle step (×0.7) as if the trim had been an episode of trouble.
+    for (let t = 60; t < 70; t++) tick(t, 120);
+    const before = d.weight('api', addrs[2]!);
+    expect(before).toBe(trimmed);
+    tick(70, 800);
+    tick(71, 800);
+    expect(d.weight('api', addrs[2]!)).toBeLessThan(before * 0.4);
   });
 });
 
