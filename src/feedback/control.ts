@@ -20,6 +20,7 @@ import {
   EPISODE_MS,
   EWMA_LIMIT,
   MAX_STEP_MS,
+  PROBE_CEILING,
   PROBE_CUT,
   PROBE_SPEED,
   RESTORE_BAND,
@@ -111,10 +112,11 @@ export function controlStep(
     if (cut.sinceCutMs < CUT_HOLD_MS) return trusted ? deepen(control, wanted, policy, cut) : { control, action: 'hold' };
     // Probing past the knee of a recent episode found the limit again: step back a little
     // (CUBIC's multiplicative decrease) rather than all the way down. An endpoint that
-    // made it back to its full fair share is not probing: new trouble gets a full cut.
-    // A trim is smaller still, and a reading the noise cannot explain may deepen it; a trim
-    // is no episode of trouble, so it never makes the next real cut a probe's.
-    const probing = cut.sinceEpisodeMs < EPISODE_MS && control < 1 && control >= RESTORE_KNEE * cut.cutFrom;
+    // made it most of the way back to where its trouble began (PROBE_CEILING) is not
+    // probing: new trouble gets a full cut. A trim is smaller still, and a reading the
+    // noise cannot explain may deepen it; a trim is no episode of trouble, so it never
+    // makes the next real cut a probe's.
+    const probing = cut.sinceEpisodeMs < EPISODE_MS && control < Math.min(1, PROBE_CEILING * cut.cutFrom) && control >= RESTORE_KNEE * cut.cutFrom;
     const limit = !trusted ? TRIM_CUT : probing ? Math.min(1, Math.max(PROBE_CUT, maxCut(policy, 1))) : maxCut(policy, 1);
     const next = Math.max(floor, control * Math.max(wanted, limit));
     if (!(next < control)) return { control, action: 'hold' };

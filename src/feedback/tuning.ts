@@ -133,7 +133,15 @@ export const RESTORE_HOLD_MS = 6_000;
  */
 export const EPISODE_MS = 60_000;
 
-/** A cut while probing above the knee of a recent episode is gentle: × this. */
+/**
+ * A cut while probing above the knee of a recent episode is gentle: × this. Only up to
+ * PROBE_CEILING of the level the episode began at: an endpoint most of the way back is
+ * not probing any more. On the loop benchmark a flapping backend, cut at the warm-up's
+ * cold start and restored to 91 by the time it turned 5× slower, was cut by ×0.7 every
+ * 6 s (91 → 69 → 48 → 6) and weir's p99 was 1.5 s.
+ */
+export const PROBE_CEILING = 0.8;
+/** A probe's cut. */
 export const PROBE_CUT = 0.7;
 
 /**
