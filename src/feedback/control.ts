@@ -109,7 +109,8 @@ export function controlStep(
   const trusted = ratio > (1 + CUT_BAND) * Math.max(1, noise);
   if (trusted || (persistentExcess(ratio, typical, noise) && cut.sinceCutMs >= TRIM_HOLD_MS)) {
     const wanted = Math.pow((1 + CUT_BAND) / ratio, CUT_EXPONENT);
-    if (cut.sinceCutMs < CUT_HOLD_MS) return trusted ? deepen(control, wanted, policy, cut) : { control, action: 'hold' };
+    // (Only a trusted reading gets here during a hold: trims wait TRIM_HOLD_MS.)
+    if (cut.sinceCutMs < CUT_HOLD_MS) return deepen(control, wanted, policy, cut);
     // Probing past the knee of a recent episode found the limit again: step back a little
     // (CUBIC's multiplicative decrease) rather than all the way down. An endpoint that
     // made it most of the way back to where its trouble began (PROBE_CEILING) is not

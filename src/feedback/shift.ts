@@ -59,10 +59,13 @@ export function capShift(work: readonly Working[], proposals: Map<string, Contro
   for (const w of work) {
     const p = proposals.get(w.address);
     if (p?.action !== 'cut') continue;
-    // A capped cut already moves what the others can take: it is not deepened later.
+    // A capped cut already moves what the others can take: it is not deepened later. A
+    // capped trim is still a trim (it begins no episode).
     proposals.set(
       w.address,
-      scale > 0 ? { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut', deepenFrom: 0 } : { control: w.control, action: 'hold' },
+      scale > 0
+        ? { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut', deepenFrom: 0, ...(p.trimmed === true ? { trimmed: true } : {}) }
+        : { control: w.control, action: 'hold' },
     );
   }
   return cap;

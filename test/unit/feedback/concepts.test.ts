@@ -256,6 +256,13 @@ describe('capped shift', () => {
       moved += 0.2 * (1 - p.control);
     }
     expect(moved).toBeCloseTo(0.4);
+    // A trim that the cap scaled down is still a trim: it begins no episode of trouble.
+    const withTrim = new Map<string, ControlResult>();
+    for (const a of ['a', 'b']) withTrim.set(a, { control: 0.13, action: 'cut', deepenFrom: 1 });
+    withTrim.set('c', { control: 0.13, action: 'cut', deepenFrom: 1, trimmed: true });
+    capShift(work, withTrim);
+    expect(withTrim.get('c')).toMatchObject({ action: 'cut', deepenFrom: 0, trimmed: true });
+    expect(withTrim.get('a')!.trimmed).toBeUndefined();
   });
   it('counts what the round moved already: a deepening cannot exceed the cap, and a spent cap holds', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
