@@ -301,12 +301,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         // in between are the same trouble, not a lower limit. A trim begins no episode (its
         // hold is a cut's); a trim deepened by a reading the noise cannot explain does,
         // from the level before the trim.
-        if (!trimmed && (w.goodSinceCut || w.lastCutAt === 0)) {
-          w.cutFrom = r.deepened === true ? Math.max(w.control, w.deepenFrom) : w.control;
-          w.episodeLow = w.cutFrom;
-          w.episodeAt = now;
+        if (!trimmed) {
+          if (w.goodSinceCut || w.lastCutAt === 0) {
+            w.cutFrom = r.deepened === true ? Math.max(w.control, w.deepenFrom) : w.control;
+            w.episodeLow = w.cutFrom;
+            w.episodeAt = now;
+          }
+          w.episodeLow = Math.min(w.episodeLow, r.control);
+          w.goodSinceCut = false;
         }
-        if (!trimmed) w.goodSinceCut = false;
         w.lastCutAt = now;
         if (r.deepened !== true) {
           w.deepenFrom = r.deepenFrom ?? 0;
@@ -316,7 +319,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         w.goodSinceCut = true;
       }
       w.control = r.control;
-      if (action === 'cut' && !trimmed) w.episodeLow = Math.min(w.episodeLow, w.control);
     }
     const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
     if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;
