@@ -43,6 +43,14 @@ export interface PanicCount {
    */
   readonly cutSlow?: number;
   readonly overwhelmed?: boolean;
+  /**
+   * Of `cutSlow`, those whose cut has had CUT_HOLD_MS to show and that are still degraded:
+   * the shift did not relieve them. When these alone are over the threshold while the
+   * receivers are loaded (headroom.ts), the panic needs no confirmation either: the next
+   * round of cuts would only push the receivers past their capacity.
+   */
+  readonly unrelieved?: number;
+  readonly receiversLoaded?: boolean;
 }
 
 /**
@@ -65,7 +73,8 @@ export function decidePanic(
     // Unconfirmed, the slow endpoints that were cut must be over the threshold by
     // themselves: one slow backend cut and a few busy receivers, or a failing endpoint
     // and a few busy ones, are not a mass degradation.
-    const urgent = count.overwhelmed === true && over(count.cutSlow ?? 0);
+    const urgent =
+      (count.overwhelmed === true && over(count.cutSlow ?? 0)) || (count.receiversLoaded === true && over(count.unrelieved ?? 0));
     const enter = over(failing) || (overSince > 0 && (urgent || now - overSince >= PANIC_CONFIRM_MS));
     return enter
       ? { panic: true, panicSince: now, cooldownUntil: 0, overSince: 0, change: 'enter' }

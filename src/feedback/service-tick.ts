@@ -196,6 +196,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const inPanic = previous?.panic ?? false;
   let failingCount = 0;
   let cutSlow = 0;
+  let unrelieved = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
     if (sc === undefined || sc.cost === undefined) return false;
@@ -204,7 +205,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       return true;
     }
     if (sc.cost < DEGRADED_RATIO * baselineMs) return false;
-    if (w.control < 1) cutSlow++;
+    if (w.control < 1) {
+      cutSlow++;
+      if (w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS) unrelieved++;
+    }
     return inPanic || shiftTried;
   }).length;
 
@@ -217,7 +221,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     overSince: previous?.overSince ?? 0,
   };
   if (freshness === 'fresh') {
-    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed }, policy, now);
+    const loaded = receiversLoaded(previous?.receiversStanding ?? 0);
+    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed, unrelieved, receiversLoaded: loaded }, policy, now);
   } else if (freshness === 'reset' && panicState.panic) {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }

@@ -350,6 +350,13 @@ describe('panic', () => {
     expect(decidePanic(calm, urgent(3, 2, 1), p, 1000).change).toBe('none');
     expect(decidePanic(calm, { ...count(3), cutSlow: 3, overwhelmed: false }, p, 1000).change).toBe('none');
   });
+  it('enters at once when the slow endpoints it cut are still slow after their cuts showed, and the receivers are loaded', () => {
+    const unrelieved = (n: number, loaded: boolean) => ({ ...count(3), cutSlow: 3, overwhelmed: false, unrelieved: n, receiversLoaded: loaded });
+    expect(decidePanic(calm, unrelieved(3, true), p, 1000).change).toBe('enter');
+    // Receivers with room may take another round; two of five unrelieved is not a mass degradation.
+    expect(decidePanic(calm, unrelieved(3, false), p, 1000).change).toBe('none');
+    expect(decidePanic(calm, unrelieved(2, true), p, 1000).change).toBe('none');
+  });
   it('never panics a single endpoint', () => {
     expect(decidePanic(calm, count(1, 1, 1), p, 0).panic).toBe(false);
   });
