@@ -26,6 +26,7 @@ export function newMemory(address: string, now: number, ready: boolean, slowStar
     control: 1,
     cutFrom: 1,
     episodeLow: 1,
+    episodePeak: 0,
     deepenFrom: 0,
     deepenUntil: 0,
     goodSinceCut: true,
@@ -62,6 +63,7 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     control: m.control,
     cutFrom: m.cutFrom,
     episodeLow: m.episodeLow,
+    episodePeak: m.episodePeak,
     deepenFrom: m.deepenFrom,
     deepenUntil: m.deepenUntil,
     goodSinceCut: m.goodSinceCut,
@@ -94,6 +96,7 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
     control: c.control[i]!,
     cutFrom: c.cutFrom[i]!,
     episodeLow: c.episodeLow[i]!,
+    episodePeak: c.episodePeak[i]!,
     deepenFrom: c.deepenFrom[i]!,
     deepenUntil: c.deepenUntil[i]!,
     goodSinceCut: c.goodSinceCut[i]!,
@@ -136,6 +139,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
   let sameControl = p !== undefined;
   let sameCutFrom = p !== undefined;
   let sameEpisodeLow = p !== undefined;
+  let sameEpisodePeak = p !== undefined;
   let sameDeepenFrom = p !== undefined;
   let sameDeepenUntil = p !== undefined;
   let sameGoodSinceCut = p !== undefined;
@@ -164,6 +168,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
       sameControl &&= Object.is(m.control, p.control[i]);
       sameCutFrom &&= Object.is(m.cutFrom, p.cutFrom[i]);
       sameEpisodeLow &&= Object.is(m.episodeLow, p.episodeLow[i]);
+      sameEpisodePeak &&= Object.is(m.episodePeak, p.episodePeak[i]);
       sameDeepenFrom &&= Object.is(m.deepenFrom, p.deepenFrom[i]);
       sameDeepenUntil &&= Object.is(m.deepenUntil, p.deepenUntil[i]);
       sameGoodSinceCut &&= Object.is(m.goodSinceCut, p.goodSinceCut[i]);
@@ -193,6 +198,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
     control: p !== undefined && sameControl ? p.control : rows.map((m) => m.control),
     cutFrom: p !== undefined && sameCutFrom ? p.cutFrom : rows.map((m) => m.cutFrom),
     episodeLow: p !== undefined && sameEpisodeLow ? p.episodeLow : rows.map((m) => m.episodeLow),
+    episodePeak: p !== undefined && sameEpisodePeak ? p.episodePeak : rows.map((m) => m.episodePeak),
     deepenFrom: p !== undefined && sameDeepenFrom ? p.deepenFrom : rows.map((m) => m.deepenFrom),
     deepenUntil: p !== undefined && sameDeepenUntil ? p.deepenUntil : rows.map((m) => m.deepenUntil),
     goodSinceCut: p !== undefined && sameGoodSinceCut ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),

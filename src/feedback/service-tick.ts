@@ -30,7 +30,7 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  DEEPEN_MS, LOADED_BAND_FACTOR, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -154,6 +154,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (ratio === undefined) continue;
     if (w.typicalRatio > 0 && ratio > 0) strays.push(Math.log(ratio / w.typicalRatio));
     w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, sinceTickMs);
+    if (w.episodeAt > 0 && w.control < 1) w.episodePeak = Math.max(w.episodePeak, ratio);
   }
   const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), sinceTickMs) : noiseVar;
 
@@ -207,7 +208,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (sc.cost < DEGRADED_RATIO * baselineMs) return false;
     if (w.control < 1) {
       cutSlow++;
-      if (w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS) unrelieved++;
+      // Unrelieved: the cut has had its hold to show, and the reading is still near the
+      // episode's peak. A relieved endpoint's windows still show the load of before the
+      // cut for a few seconds, but falling from the peak.
+      if (w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS && sc.ratio !== undefined && sc.ratio >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
     }
     return inPanic || shiftTried;
   }).length;
@@ -311,6 +315,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
             w.cutFrom = r.deepened === true ? Math.max(w.control, w.deepenFrom) : w.control;
             w.episodeLow = w.cutFrom;
             w.episodeAt = now;
+            w.episodePeak = score.ratio ?? 0;
           }
           w.episodeLow = Math.min(w.episodeLow, r.control);
           w.goodSinceCut = false;

@@ -54,6 +54,12 @@ export interface EndpointMemory {
    * was well down here.
    */
   readonly episodeLow: number;
+  /**
+   * The highest standing (cost over the reference) read since the current episode began;
+   * 0 before any. A cut endpoint still near it when its cut has had the time to show was
+   * not relieved by the shift (panic.ts).
+   */
+  readonly episodePeak: number;
   /** The control the last full cut started from, which a deepening is measured from; 0: none. */
   readonly deepenFrom: number;
   /** Until when the last full cut may be deepened; 0: not. */

@@ -194,6 +194,18 @@ export const BASELINE_HALF_LIFE_MS = 60_000;
 /** ...and falls with this one. */
 export const BASELINE_DOWN_HALF_LIFE_MS = 5_000;
 
+/**
+ * A cut endpoint whose standing is still at least this fraction of its episode's peak,
+ * once its cut has had CUT_HOLD_MS to show, was not relieved by the shift. When such
+ * endpoints are a majority and the receivers are loaded, the panic starts at once
+ * (panic.ts): a second round of cuts would only push the rest of their traffic onto the
+ * loaded few (the loop benchmark's mass degradation, 5 December: the healthy two averaged
+ * 1.77× their capacity). With heterogeneous capacities the small backends' readings fall
+ * from their peak as the shift relieves them, even while the windows still show the load
+ * of before.
+ */
+export const UNRELIEVED_FRACTION = 0.7;
+
 /** Panic lasts at least this long, so that it does not flap. */
 export const PANIC_MIN_MS = 10_000;
 /** Slowness must keep a service over the panic threshold this long to start a panic. */

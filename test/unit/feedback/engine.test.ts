@@ -111,3 +111,40 @@ describe('ejection without data', () => {
     expect(d.endpointState('api', '10.0.0.3')).toBe('slow-start');
   });
 });
+
+describe('a shift that does not relieve a majority of slow endpoints', () => {
+  /**
+   * Three of five turn slow at 3 s (`slow(t)` ms), the two others carry the shift at 40 ms
+   * (1.33× the 30 ms baseline: loaded, not overwhelmed). Returns, per second, whether the
+   * service is in panic and the three slow endpoints' weights.
+   */
+  function mass(slow: (t: number) => number) {
+    const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
+    const seen: { t: number; panic: boolean; slow: number[] }[] = [];
+    for (let t = 1; t <= 25; t++) {
+      const s = uniform(ADDRS, healthy);
+      if (t >= 3) {
+        for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) s[a] = { ...healthy, latencyMs: slow(t) };
+        for (const a of ['10.0.0.4', '10.0.0.5']) s[a] = { ...healthy, latencyMs: 40 };
+      }
+      const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
+      seen.push({ t, panic: out.services.get(sid('api'))!.panic, slow: ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((a) => d.weight('api', a)) });
+    }
+    return seen;
+  }
+
+  it('panics once the cuts have shown, instead of a second round of cuts onto the loaded few', () => {
+    const seen = mass(() => 600);
+    const firstRound = seen.find((x) => x.t === 4)!.slow;
+    expect(Math.max(...firstRound)).toBeLessThan(100);
+    const enter = seen.find((x) => x.panic);
+    expect(enter?.t).toBeLessThanOrEqual(10);
+    // Until the panic, no endpoint was cut below its first round.
+    for (const x of seen.filter((y) => y.t >= 4 && y.t < enter!.t)) x.slow.forEach((w, i) => expect(w).toBeGreaterThanOrEqual(firstRound[i]!));
+  });
+
+  it('leaves a shift alone that relieves them (their readings falling), as with heterogeneous capacities', () => {
+    const seen = mass((t) => Math.max(45, 600 * Math.pow(0.75, t - 3)));
+    expect(seen.some((x) => x.panic)).toBe(false);
+  });
+});

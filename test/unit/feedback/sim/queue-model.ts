@@ -29,9 +29,14 @@ export interface BackendStep {
   readonly utilisation: number;
 }
 
+/** The longest time the queueing tail takes to settle at a new load (see `step`). */
+const MAX_SETTLE_MS = 30_000;
+
 /** One backend's mutable queue. */
 export class Backend {
   private backlog = 0;
+  /** The queueing tail in service times, settling toward the stationary one of the load. */
+  private tail = 0;
 
   /** Advance `dtMs` at `rate` requests per second under `c`. */
   step(c: BackendCondition, rate: number, dtMs: number): BackendStep {
@@ -44,8 +49,16 @@ export class Backend {
     const completed = rate + ((before - this.backlog) * 1000) / dtMs;
     const r = Math.min(rho, 0.98);
     // Tail of a c-server queue: about 2 service times unloaded, growing as rho^c/(1−rho),
-    // plus the time to drain the backlog.
-    const queued = c.serviceMs * (2 + (3 * Math.pow(r, c.capacity)) / (1 - r));
+    // plus the time to drain the backlog. The stationary tail is where the queue settles,
+    // not where it is the moment the load rises: a queue near saturation takes about
+    // S/(c(1−√rho)²) to fill (the relaxation time of a c-server queue), 0.9 s at rho 0.8
+    // and 10 ms calls on one server, 100 s at 0.98. Without the settling, a backend that
+    // edged over 0.98 read 150 service times at once, where real ones read 2–3× their
+    // peers for seconds (the loop benchmark's heterogeneous backends past their share).
+    const stationary = (3 * Math.pow(r, c.capacity)) / (1 - r);
+    const settleMs = Math.min(MAX_SETTLE_MS, c.serviceMs / (c.capacity * Math.pow(1 - Math.sqrt(r), 2)));
+    this.tail = stationary <= this.tail ? stationary + (this.tail - stationary) * Math.exp(-dtMs / settleMs) : stationary - (stationary - this.tail) * Math.exp(-dtMs / settleMs);
+    const queued = c.serviceMs * (2 + this.tail);
     const drain = (this.backlog / muPerSec) * 1000;
     const successP99 = queued + drain;
     // Fail-fast calls are fast: the p99 of all calls is the successes' unless nearly all fail.
