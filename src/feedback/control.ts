@@ -12,6 +12,8 @@
 import type { ServicePolicy } from '../model/index.js';
 import {
   CLEARLY_FAST,
+  HEALED_AFTER_MS,
+  KNEE_FORGET_MS,
   CUT_BAND,
   CUT_EXPONENT,
   CUT_HOLD_MS,
@@ -128,9 +130,9 @@ export function controlStep(
     // Fast up to the knee and not past it (a full step from just under it went half as far
     // again), then at the probe's speed. At or past the knee the fast part is at most the
     // knee, so the probe's step is the larger.
-    const knee = restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
+    const knee = cut.sinceCutMs >= KNEE_FORGET_MS ? RESTORE_KNEE * cut.cutFrom : restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
     const fast = Math.min(control * maxIncrease(policy, fraction), knee);
-    const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio), fraction);
+    const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio, cut.sinceCutMs), fraction);
     const next = Math.min(1, Math.max(fast, probed));
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
   }
@@ -150,22 +152,28 @@ export function persistentExcess(ratio: number, typical: number, noise: number):
 
 /**
  * How fast an endpoint restores past the knee, as a fraction of the full speed: all of
- * it under CLEARLY_FAST (far from its limit: a backend that healed), PROBE_SPEED up to
- * the reference, and from there less and less, down to nothing at the restore band's
- * edge. A fixed probe speed (×1.1 a second) kept going for the ~4 s the readings lag,
- * whatever they said: on the loop benchmark's heterogeneous service the middle backend
- * went from 48 to 71–78 on readings of 1.12× and overloaded (an AIMD sawtooth). Near
- * the edge it now creeps: ×1.02 a second at 1.12×. Non-increasing in the ratio.
+ * it under CLEARLY_FAST (far from its limit: a backend that healed) once HEALED_AFTER_MS
+ * have passed since its last cut, PROBE_SPEED up to the reference, and from there less
+ * and less, down to nothing at the restore band's edge. A fixed probe speed (×1.1 a
+ * second) kept going for the ~4 s the readings lag, whatever they said: on the loop
+ * benchmark's heterogeneous service the middle backend went from 48 to 71–78 on readings
+ * of 1.12× and overloaded (an AIMD sawtooth). Near the edge it now creeps: ×1.02 a
+ * second at 1.12×. Soon after a cut, a fast reading says that the cut relieved the
+ * endpoint, not that it healed: a backend with half its peers' capacity reads fast at a
+ * fifth of its share, and restored at full speed on such readings it went from 10 to
+ * 100 in 6 s and overloaded, again and again (the heterogeneous simulation at the
+ * benchmark's calibration). Non-increasing in the ratio.
  */
-export function probeSpeed(ratio: number): number {
-  if (ratio < CLEARLY_FAST) return 1;
+export function probeSpeed(ratio: number, sinceCutMs = Infinity): number {
+  if (ratio < CLEARLY_FAST) return sinceCutMs >= HEALED_AFTER_MS ? 1 : PROBE_SPEED;
   const edge = 1 + RESTORE_BAND;
   return PROBE_SPEED * Math.min(1, Math.max(0, (edge - ratio) / (edge - 1)));
 }
 
 /**
  * Where fast restores end: RESTORE_KNEE of the level trouble began at, or the geometric
- * middle between it and the lowest level the cuts reached, whichever is lower. Trouble
+ * middle between it and the lowest level the cuts reached, whichever is lower (until
+ * KNEE_FORGET_MS after the last cut, then RESTORE_KNEE's alone). Trouble
  * was seen at `cutFrom`, all was well at `low`: the capacity is somewhere between, and
  * after a deep cut (a small backend cut at equal weights to the floor) half of `cutFrom`
  * can be several times too much. The middle is taken in log terms, as cuts are.

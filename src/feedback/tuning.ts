@@ -151,10 +151,37 @@ export const PROBE_CUT = 0.7;
  * began, then carefully past it (the idea of TCP CUBIC's plateau).
  */
 export const RESTORE_KNEE = 0.5;
+/**
+ * The geometric middle knee (control.ts `restoreKnee`) is kept this long after the last
+ * cut; after it, restores run fast up to RESTORE_KNEE of where the trouble began. An
+ * endpoint left alone at a low level that long is not near a limit it is probing: on the
+ * loop benchmark a backend that had sat at the floor (2) for the minute of its slowness
+ * came back fast only to √(100 × 2) ≈ 14 once healed, then at a fifth of the speed (its
+ * readings of 0.8–1× its busy peers are not clearly fast): not at 80% of its fair share
+ * 30 s after healing.
+ */
+export const KNEE_FORGET_MS = 30_000;
 /** Past the knee, restores run at this fraction of the full speed at most (see control.ts `probeSpeed`). */
 export const PROBE_SPEED = 0.2;
-/** An endpoint whose cost is under this fraction of the reference restores at full speed even past the knee. */
+/**
+ * An endpoint whose cost is under this fraction of the reference restores at full speed
+ * even past the knee, HEALED_AFTER_MS after its last cut: sooner, a fast reading may only
+ * mean that the cut relieved it (control.ts `probeSpeed`).
+ */
 export const CLEARLY_FAST = 0.7;
+export const HEALED_AFTER_MS = 20_000;
+
+/**
+ * An endpoint holding at least STUCK_MIN_INFLIGHT calls, whose calls in flight over its
+ * calls answered per second (Little's law: the time a call spends there, unfinished ones
+ * included) is at least STUCK_TARGETS latency targets, has stopped answering: that time
+ * stands in for its latency, capped at STUCK_CAP_TARGETS targets (stuck.ts). At the
+ * default target: 3 calls, 5 s, 25 s. Two calls in flight at the floor's trickle
+ * (0.3 calls a second) would already read 6.7 s, hence three.
+ */
+export const STUCK_MIN_INFLIGHT = 3;
+export const STUCK_TARGETS = 20;
+export const STUCK_CAP_TARGETS = 100;
 
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;

@@ -7,8 +7,14 @@ export interface EndpointSample {
   readonly latencyMs?: number;
   /** Errors / requests over the window, 0..1. */
   readonly errorRatio?: number;
-  /** Requests per second over the window. */
+  /** Requests per second over the window (calls answered). */
   readonly requestRate?: number;
+  /**
+   * Calls accepted and not yet answered, now (a gauge such as OpenTelemetry's
+   * `http.server.active_requests`). With `requestRate` it shows a backend that stopped
+   * answering, whose latency histogram gets no observations at all.
+   */
+  readonly inflight?: number;
   /** CPU utilisation, 0..1 (of the container's limit or request). */
   readonly cpu?: number;
   /** Memory utilisation, 0..1. */

@@ -41,13 +41,14 @@ export interface SignalProblem {
 }
 
 type MutableSample = { -readonly [K in keyof EndpointSample]: EndpointSample[K] };
-type NumericField = 'latencyMs' | 'errorRatio' | 'requestRate' | 'cpu' | 'memory';
+type NumericField = 'latencyMs' | 'errorRatio' | 'requestRate' | 'inflight' | 'cpu' | 'memory';
 
 /** Where each standard signal goes in an EndpointSample. */
 const SAMPLE_FIELD: Readonly<Record<StandardSignal, NumericField>> = {
   latency: 'latencyMs',
   errorRatio: 'errorRatio',
   requestRate: 'requestRate',
+  inflight: 'inflight',
   cpu: 'cpu',
   memory: 'memory',
 };
@@ -263,8 +264,9 @@ export class PrometheusMetricsSource {
           const field = SAMPLE_FIELD[sig.kind];
           const prev = sample[field];
           // Several series for one endpoint (a template that does not aggregate fully):
-          // rates add up; for the other signals the worst value wins.
-          sample[field] = prev === undefined ? value : sig.kind === 'requestRate' ? prev + value : Math.max(prev, value);
+          // rates and calls in flight add up; for the other signals the worst value wins.
+          const adds = sig.kind === 'requestRate' || sig.kind === 'inflight';
+          sample[field] = prev === undefined ? value : adds ? prev + value : Math.max(prev, value);
         }
       }
     }

@@ -6,7 +6,7 @@ import type { CustomSignalSpec } from '../model/index.js';
 import type { PromqlTemplate } from './promql-template.js';
 
 /** The standard signals of a profile, in the order they are queried and reported. */
-export const STANDARD_SIGNALS = ['latency', 'errorRatio', 'requestRate', 'cpu', 'memory'] as const;
+export const STANDARD_SIGNALS = ['latency', 'errorRatio', 'requestRate', 'inflight', 'cpu', 'memory'] as const;
 export type StandardSignal = (typeof STANDARD_SIGNALS)[number];
 
 /**

@@ -37,6 +37,7 @@ const http: ProfileSource = {
   },
   errorRatio: errorRatio(HTTP_ERRORS, HTTP_COUNT),
   requestRate: `sum by (${BY}) (${HTTP_COUNT})`,
+  inflight: `sum by (${BY}) (http_server_active_requests{${SVC}})`,
 };
 
 // cAdvisor (kubelet) usage over kube-state-metrics limits, summed per pod over the

@@ -61,6 +61,7 @@ const profile = z
     latency: latency.optional(),
     errorRatio: signal.optional(),
     requestRate: signal.optional(),
+    inflight: signal.optional(),
     cpu: signal.optional(),
     memory: signal.optional(),
     custom: z.array(custom).optional(),

@@ -12,7 +12,7 @@ export const DURATION_BUCKETS_SECONDS: readonly number[] = [
 /** Metric names, exported for tests and for the signal profiles of the demo. */
 export const BACKEND_METRIC_NAMES = Object.freeze({
   duration: 'http_server_request_duration_seconds',
-  inflight: 'weir_demo_inflight',
+  inflight: 'http_server_active_requests',
   capacity: 'weir_demo_capacity',
 });
 

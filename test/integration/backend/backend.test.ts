@@ -188,7 +188,7 @@ describe('demo backend', () => {
     expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{le="5",http_response_status_code="200"\} 1$/m);
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{http_response_status_code="200"\} 1$/m);
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{http_response_status_code="503"\} 1$/m);
-    expect(text).toMatch(/^weir_demo_inflight 0$/m);
+    expect(text).toMatch(/^http_server_active_requests 0$/m);
     expect(text).toMatch(/^weir_demo_capacity 3$/m);
     expect(text).not.toMatch(/pod=|namespace=/);
   });

@@ -2,7 +2,8 @@
  * The loop end to end (issue 3, "Real components"): real backends, a real Prometheus
  * scraping them every second, weir with file discovery, and a real grpc-js-xds client.
  * A backend made 5× slower loses most of its traffic within 5 s; a backend returning 30%
- * errors is ejected and comes back through slow start after it heals.
+ * errors is ejected and comes back through slow start after it heals; a backend that
+ * stops answering loses its traffic too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoopEnv, TARGET, type LoopEnv } from '../../support/loop/loop-env.js';
@@ -98,4 +99,27 @@ describe('the loop shifts traffic away from a struggling backend and back', () =
     expect([...states]).toContain('slow-start');
     expect(ejectedAfter).toBeLessThan(15_000);
   }, 120_000);
+
+  it('takes the traffic of a backend that stops answering, though its histogram then says nothing', async () => {
+    // A minute per call: the eight calls in service hold its slots, the rest queue until
+    // their deadline. No call completes, so Prometheus has no latency for it at all; its
+    // calls in flight (http_server_active_requests) against none answered give it away.
+    const hung = env.backends[1]!;
+    const t0 = Date.now();
+    hung.set({ serviceTimeMs: 60_000 });
+    await expect
+      .poll(
+        async () => {
+          const weights = await env.weights();
+          let total = 0;
+          for (const w of weights.values()) total += w.served;
+          return weights.get(hung.name)!.served / total;
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBeLessThan(FAIR / 2);
+    const w = (await env.weights()).get(hung.name)!;
+    expect(w.reason).toMatch(/latency \d+ms is [\d.]+× the reference/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 30_000);
 });

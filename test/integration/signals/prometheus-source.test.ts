@@ -90,6 +90,8 @@ async function fetchUntil(source: PrometheusMetricsSource, t: Topology, ok: (s: 
 
 beforeAll(async () => {
   const web1 = await startPromExporter({ rps: 40, latencyMs: 20, errorRatio: 0 }, '127.0.0.1', { namespace: 'shop', service: 'web', grpc: true });
+  // Calls in flight, as OpenTelemetry's http.server.active_requests; the others export none.
+  web1.gauge('http_server_active_requests', 2);
   const web2 = await startPromExporter({ rps: 40, latencyMs: 200, errorRatio: 0.3 }, '127.0.0.2', { namespace: 'shop', service: 'web', grpc: true });
   const api1 = await startPromExporter({ rps: 40, latencyMs: 50, errorRatio: 0 }, '127.0.0.3');
   web1.gauge('checkout_success_ratio', 0.99);
@@ -175,8 +177,8 @@ describe('PrometheusMetricsSource with a real Prometheus', () => {
 
     proxy.reset();
     const samples = await source.fetch(t, Date.now());
-    // One query per signal (latency, error ratio, rate) for both services together.
-    expect(proxy.queries).toHaveLength(3);
+    // One query per signal (latency, error ratio, rate, calls in flight) for both services together.
+    expect(proxy.queries).toHaveLength(4);
     for (const q of proxy.queries) expect(q).toContain('service=~"api|web"');
     expect(samples.failed.size).toBe(0);
 
@@ -199,6 +201,9 @@ describe('PrometheusMetricsSource with a real Prometheus', () => {
       expect(s.requestRate).toBeGreaterThan(20);
       expect(s.requestRate).toBeLessThan(60);
     }
+    // A gauge, read as it is; a server that exports none has no in-flight signal.
+    expect(web1.inflight).toBe(2);
+    expect(web2.inflight).toBeUndefined();
     const text = await registry.metrics();
     expect(text).toMatch(/weir_prometheus_query_duration_seconds_count\{profile="default",signal="errorRatio"\} \d+/);
     expect(text).not.toMatch(/weir_prometheus_query_errors_total\{/);

@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { CLEARLY_FAST, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
+import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
@@ -137,11 +137,19 @@ describe('control', () => {
     // Fast up to the knee, not past it: from 0.1 a full step (×1.5) would reach 0.15.
     expect(controlStep(0.1, 1, 1, p, deep).control).toBeCloseTo(Math.sqrt(0.02));
     expect(controlStep(0.2, 1, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
-    // Much faster than its peers past the knee (it healed): full speed still.
-    expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep));
+    // Much faster than its peers past the knee: the cut relieved it, or it healed. Soon
+    // after the cut it probes; long after, it is taken as healed (full speed).
+    expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, deep).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
+    const longAgo = { ...deep, sinceCutMs: HEALED_AFTER_MS };
+    expect(controlStep(0.2, CLEARLY_FAST / 2, 1, p, longAgo).control).toBeCloseTo(0.2 * (1 + p.maxStep));
+    // Left alone at a low level long enough, it is not probing a limit: fast up to half
+    // the level where trouble began, whatever the cuts reached.
+    const forgotten = { ...deep, sinceCutMs: KNEE_FORGET_MS };
+    expect(controlStep(0.2, 1, 1, p, forgotten).control).toBeCloseTo(0.2 * (1 + p.maxStep));
+    expect(controlStep(0.4, 1, 1, p, forgotten).control).toBeCloseTo(RESTORE_KNEE);
   });
   it('past the knee, restores slower the nearer the reading is to the band\'s edge', () => {
-    const deep = { sinceCutMs: 10_000, sinceEpisodeMs: 10_000, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
+    const deep = { sinceCutMs: HEALED_AFTER_MS, sinceEpisodeMs: HEALED_AFTER_MS, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
     const after = (ratio: number) => controlStep(0.6, ratio, 1, p, deep).control / 0.6;
     // A reading of 1.12× (a dip of a loaded backend) barely moves it; 1× probes; 0.6× is a healed backend.
     expect(after(1.12)).toBeGreaterThan(1);
@@ -150,9 +158,12 @@ describe('control', () => {
     expect(after(0.6)).toBeCloseTo(1 + p.maxStep);
     // Never faster for a worse reading.
     let last = Infinity;
-    for (let r = 0.5; r < 1.15; r += 0.01) {
-      expect(probeSpeed(r)).toBeLessThanOrEqual(last);
-      last = probeSpeed(r);
+    for (const since of [0, HEALED_AFTER_MS]) {
+      last = Infinity;
+      for (let r = 0.5; r < 1.15; r += 0.01) {
+        expect(probeSpeed(r, since)).toBeLessThanOrEqual(last);
+        last = probeSpeed(r, since);
+      }
     }
   });
   it('holds inside the dead band', () => {

@@ -83,18 +83,22 @@ describe('PrometheusMetricsSource', () => {
       if (q.includes('http_response_status_code')) {
         return [s({ namespace: 'shop', service: 'web', pod: 'web-1' }, 0), s({ namespace: 'shop', service: 'api', pod: 'api-1' }, 1.02)];
       }
+      // Calls in flight: two series for one endpoint add up.
+      if (q.includes('http_server_active_requests')) {
+        return [s({ namespace: 'shop', service: 'web', pod: 'web-1', method: 'GET' }, 2), s({ namespace: 'shop', service: 'web', pod: 'web-1', method: 'POST' }, 1)];
+      }
       return [s({ namespace: 'shop', service: 'web', pod: 'web-1' }, 20), s({ namespace: 'shop', service: 'web', pod: 'web-2' }, Number.POSITIVE_INFINITY)];
     });
     const source = new PrometheusMetricsSource({ client, profiles: PROFILES, window: '10s' });
     const samples = await source.fetch(topology(WEB, API), 1234);
-    expect(client.queries).toHaveLength(3);
+    expect(client.queries).toHaveLength(4);
     expect(client.queries[0]).toContain('service=~"api|web"');
     expect(client.queries[0]).toContain('[10s]');
     expect(samples.at).toBe(1234);
     expect(samples.failed.size).toBe(0);
     expect(samples.services.get('shop/web')).toEqual(
       new Map([
-        ['10.0.0.1', { latencyMs: 120, errorRatio: 0, requestRate: 20 }],
+        ['10.0.0.1', { latencyMs: 120, errorRatio: 0, requestRate: 20, inflight: 3 }],
       ]),
     );
     expect(samples.services.get('shop/api')).toEqual(new Map([['10.0.0.3', { latencyMs: 500, errorRatio: 1 }]]));
@@ -137,7 +141,7 @@ describe('PrometheusMetricsSource', () => {
     const many = Array.from({ length: 6 }, (_, i) => svc(`ns${i}`, 'x', [ep(`10.0.1.${i}`, `x-${i}`)], i % 2 ? 'biz' : 'kubernetes'));
     const source = new PrometheusMetricsSource({ client, profiles: PROFILES, concurrency: 2 });
     const samples = await source.fetch(topology(...many), 0);
-    expect(client.queries).toHaveLength(5 + 2);
+    expect(client.queries).toHaveLength(6 + 2);
     expect(client.maxInFlight).toBe(2);
     expect([...samples.services.values()].every((m) => m.size === 0)).toBe(true);
     expect(samples.services.size).toBe(6);

@@ -44,10 +44,10 @@ describe('built-in profiles', () => {
   it('ship default, istio, cadvisor and kubernetes', () => {
     expect([...BUILTIN_PROFILES.keys()].sort()).toEqual(['cadvisor', 'default', 'istio', 'kubernetes']);
     const d = BUILTIN_PROFILES.get('default')!;
-    expect(d.signals.map((s) => s.id)).toEqual(['latency', 'errorRatio', 'requestRate']);
+    expect(d.signals.map((s) => s.id)).toEqual(['latency', 'errorRatio', 'requestRate', 'inflight']);
     expect(d.signals[0]!.scale).toBe(1000);
     expect(BUILTIN_PROFILES.get('istio')!.signals[0]!.scale).toBe(1);
-    expect(BUILTIN_PROFILES.get('kubernetes')!.signals.map((s) => s.id)).toEqual(['latency', 'errorRatio', 'requestRate', 'cpu', 'memory']);
+    expect(BUILTIN_PROFILES.get('kubernetes')!.signals.map((s) => s.id)).toEqual(['latency', 'errorRatio', 'requestRate', 'inflight', 'cpu', 'memory']);
   });
 
   it('write the default error ratio so that traffic without error series gives 0', () => {

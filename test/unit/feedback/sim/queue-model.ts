@@ -22,7 +22,7 @@ export interface BackendStep {
   readonly rate: number;
   /** Requests per second answered (what a server's histogram counts): at most its capacity while a backlog lasts. */
   readonly completed: number;
-  /** p99 latency in ms over the step (of all calls, fail-fast ones included). */
+  /** The latency quantile (QUANTILE) in ms over the step (of all calls, fail-fast ones included). */
   readonly p99Ms: number;
   readonly errorRatio: number;
   /** Offered load over capacity (can exceed 1). */
@@ -31,6 +31,32 @@ export interface BackendStep {
 
 /** The longest time the queueing tail takes to settle at a new load (see `step`). */
 const MAX_SETTLE_MS = 30_000;
+
+/** The quantile the model's latency stands for: weir's default (src/signals/profiles.ts). */
+export const QUANTILE = 0.9;
+
+/**
+ * How much of M/M/c's wait a queue of the loop benchmark has: its clients send at a fixed
+ * rate (evenly spaced calls, not Poisson) to backends with a fixed service time, so
+ * queues form far less than with random arrivals and services. Fitted to the
+ * benchmark: its healthy backends (two slots, 100 ms) read a p90 of 140–160 ms at 60%
+ * and at 80% of their capacity alike.
+ */
+export const DETERMINISTIC_FACTOR = 0.15;
+
+/**
+ * The QUANTILE of the wait in a c-server queue at utilisation `rho` < 1, in service
+ * times: M/M/c's (Erlang C: P(wait > t) = C·e^(−c(1−rho)t/S)) times
+ * DETERMINISTIC_FACTOR. On two servers: 0.28 at rho 0.6, 0.74 at 0.8, 1.6 at 0.9.
+ */
+export function queueingTail(c: number, rho: number): number {
+  const a = c * rho;
+  let erlangB = 1;
+  for (let k = 1; k <= c; k++) erlangB = (a * erlangB) / (k + a * erlangB);
+  const erlangC = erlangB / (1 - rho * (1 - erlangB));
+  if (erlangC <= 1 - QUANTILE) return 0;
+  return (DETERMINISTIC_FACTOR * Math.log(erlangC / (1 - QUANTILE))) / (c * (1 - rho));
+}
 
 /** One backend's mutable queue. */
 export class Backend {
@@ -48,17 +74,16 @@ export class Backend {
     // Fail-fast calls are answered at once; the others as the queue lets them out.
     const completed = rate + ((before - this.backlog) * 1000) / dtMs;
     const r = Math.min(rho, 0.98);
-    // Tail of a c-server queue: about 2 service times unloaded, growing as rho^c/(1−rho),
-    // plus the time to drain the backlog. The stationary tail is where the queue settles,
-    // not where it is the moment the load rises: a queue near saturation takes about
-    // S/(c(1−√rho)²) to fill (the relaxation time of a c-server queue), 0.9 s at rho 0.8
-    // and 10 ms calls on one server, 100 s at 0.98. Without the settling, a backend that
-    // edged over 0.98 read 150 service times at once, where real ones read 2–3× their
-    // peers for seconds (the loop benchmark's heterogeneous backends past their share).
-    const stationary = (3 * Math.pow(r, c.capacity)) / (1 - r);
+    // The queueing part of the tail, in service times: where the queue settles at this
+    // load (`queueingTail`), reached over the queue's relaxation time, about
+    // S/(c(1−√rho)²): real queues fill over seconds (4.5 s at rho 0.8 and 100 ms calls on
+    // two servers, 30 s (the cap) at 0.98), they do not jump to their stationary tail the
+    // moment the load rises. Plus the time to drain the backlog beyond capacity.
+    const stationary = queueingTail(c.capacity, r);
     const settleMs = Math.min(MAX_SETTLE_MS, c.serviceMs / (c.capacity * Math.pow(1 - Math.sqrt(r), 2)));
-    this.tail = stationary <= this.tail ? stationary + (this.tail - stationary) * Math.exp(-dtMs / settleMs) : stationary - (stationary - this.tail) * Math.exp(-dtMs / settleMs);
-    const queued = c.serviceMs * (2 + this.tail);
+    const keep = Math.exp(-dtMs / settleMs);
+    this.tail = stationary + (this.tail - stationary) * keep;
+    const queued = c.serviceMs * (1 + this.tail);
     const drain = (this.backlog / muPerSec) * 1000;
     const successP99 = queued + drain;
     // Fail-fast calls are fast: the p99 of all calls is the successes' unless nearly all fail.

@@ -7,7 +7,7 @@ import type { EndpointSample, ServicePolicy } from '../../../../src/model/index.
 import { runEngine, INITIAL_ENGINE_STATE, type EngineState, type ServiceMemory } from '../../../../src/feedback/index.js';
 import type { Decision } from '../../../../src/model/index.js';
 import { addresses, service, sid, topology } from '../fixtures.js';
-import { Backend, type BackendCondition, type BackendStep } from './queue-model.js';
+import { Backend, QUANTILE, type BackendCondition, type BackendStep } from './queue-model.js';
 
 export interface Scenario {
   /** Seconds to simulate. */
@@ -103,12 +103,13 @@ function combine(list: BackendStep[]): BackendStep {
   return { rate, completed, p99Ms, errorRatio, utilisation };
 }
 
-/** What histogram_quantile(0.99, rate(..[window])) and friends would say about `seen`. */
+/** What histogram_quantile(QUANTILE, rate(..[window])) and friends would say about `seen`. */
 function windowSample(seen: BackendStep[]): EndpointSample | undefined {
   const total = seen.reduce((a, x) => a + x.rate, 0);
   if (total <= 0) return undefined;
-  // p99 of the mixture: the slowest second that carries at least 1% of the window's calls.
-  const heavy = seen.filter((x) => x.rate >= 0.01 * total);
+  // The quantile of the mixture: the slowest second that carries at least 1 − QUANTILE
+  // of the window's calls.
+  const heavy = seen.filter((x) => x.rate >= (1 - QUANTILE) * total);
   const latencyMs = Math.max(...heavy.map((x) => x.p99Ms));
   const errorRatio = seen.reduce((a, x) => a + x.rate * x.errorRatio, 0) / total;
   // A server counts the calls it answers: a backlogged backend answers at its capacity.
@@ -139,4 +140,5 @@ export function weightChanges(trace: Trace, backend: number, from: number, to: n
   return trace.decisions.filter((d) => d.t >= from && d.t < to && d.decision.endpoint === addr && d.decision.to !== d.decision.from).length;
 }
 
-export const HEALTHY: BackendCondition = { serviceMs: 10, capacity: 4, errorRatio: 0, failFastRatio: 0 };
+/** A healthy backend at the loop benchmark's calibration (bench/loop/scenarios.ts DEFAULT_CALIBRATION). */
+export const HEALTHY: BackendCondition = { serviceMs: 100, capacity: 2, errorRatio: 0, failFastRatio: 0 };
