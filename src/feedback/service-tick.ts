@@ -23,7 +23,7 @@ import { byAddress, isSorted, newMemory, readRow, rowFinder, toColumns, toWorkin
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from './noise.js';
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
-import { withStuckLatency } from './stuck.js';
+import { withInflightLatency } from './inflight.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
@@ -105,7 +105,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
     }
     const raw = input.samples?.get(ep.address);
-    const sample = raw === undefined ? undefined : withStuckLatency(raw, policy.latencyTargetMs);
+    const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;

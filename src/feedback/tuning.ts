@@ -175,13 +175,25 @@ export const HEALED_AFTER_MS = 20_000;
  * An endpoint holding at least STUCK_MIN_INFLIGHT calls, whose calls in flight over its
  * calls answered per second (Little's law: the time a call spends there, unfinished ones
  * included) is at least STUCK_TARGETS latency targets, has stopped answering: that time
- * stands in for its latency, capped at STUCK_CAP_TARGETS targets (stuck.ts). At the
+ * stands in for its latency, capped at STUCK_CAP_TARGETS targets (inflight.ts). At the
  * default target: 3 calls, 5 s, 25 s. Two calls in flight at the floor's trickle
  * (0.3 calls a second) would already read 6.7 s, hence three.
  */
 export const STUCK_MIN_INFLIGHT = 3;
 export const STUCK_TARGETS = 20;
 export const STUCK_CAP_TARGETS = 100;
+/**
+ * A backlog is building when an endpoint holds at least BACKLOG_FACTOR × its calls
+ * answered per second × the service's baseline latency, plus BACKLOG_MIN, calls
+ * (inflight.ts): twice what the baseline explains, and more than a burst. On the loop
+ * benchmark healthy backends held 0–3 calls (answering 12 a second at a 150 ms
+ * baseline: the mark is 7.6), and a backend turned 5× slower held 9 a second after the
+ * change and 17 two seconds after. Replayed over the recordings of a run with every
+ * scenario (s7c), the rule cut the slow backend of slow-backend and flapping a tick
+ * earlier, and added no cut of a healthy backend under the oracle's fixed weights.
+ */
+export const BACKLOG_FACTOR = 2;
+export const BACKLOG_MIN = 4;
 
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;

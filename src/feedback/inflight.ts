@@ -1,0 +1,51 @@
+/**
+ * What an endpoint's calls in flight say that its latency histogram cannot yet, or ever:
+ * a histogram observes a call when it completes, and over a window of seconds.
+ *
+ * - **Stuck.** A backend that stopped answering completes no call: its histogram gets no
+ *   observation, its latency reads as "no data", and that holds its weight while every
+ *   call sent to it waits for its deadline. By Little's law, calls in flight over calls
+ *   answered per second is how long a call spends there, unfinished calls included.
+ *   When that is STUCK_TARGETS latency targets or more, with at least
+ *   STUCK_MIN_INFLIGHT calls waiting, it stands in for the endpoint's latency.
+ * - **A backlog building.** A backend that turned slow queues calls at once, but its
+ *   histogram shows it only once enough slow calls have completed to move the window's
+ *   quantile: on the loop benchmark a backend turned 5× slower held 9 calls a second
+ *   after the change, against 0–3 for every healthy backend, while its p90 still read
+ *   171 ms; the p90 showed it a second later. When an endpoint holds more calls than the
+ *   service's baseline latency explains (BACKLOG_FACTOR × answered per second ×
+ *   baseline, plus BACKLOG_MIN), Little's law's time stands in for its latency, a tick
+ *   earlier than the histogram.
+ *
+ * Both are capped at STUCK_CAP_TARGETS latency targets (the cap itself when nothing was
+ * answered at all). A busy healthy backend gets to neither: it answers calls at the rate
+ * it receives them and holds a few at a time.
+ */
+import type { EndpointSample } from '../model/index.js';
+import { usable } from './smoothing.js';
+import { BACKLOG_FACTOR, BACKLOG_MIN, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
+
+/**
+ * The latency, in ms, that the calls `sample` holds stand for when the endpoint is stuck
+ * or a backlog is building (see above); undefined when neither, or when the sample lacks
+ * calls in flight or calls answered. `baselineMs` is the service's baseline (0: none yet,
+ * no backlog rule). Monotone: more calls in flight never give less, more calls answered
+ * never give more.
+ */
+export function inflightLatencyMs(sample: EndpointSample, latencyTargetMs: number, baselineMs: number): number | undefined {
+  const inflight = sample.inflight;
+  const answered = sample.requestRate;
+  if (!usable(inflight) || !usable(answered)) return undefined;
+  const cap = STUCK_CAP_TARGETS * latencyTargetMs;
+  const little = answered > 0 ? Math.min(cap, (1000 * inflight) / answered) : cap;
+  const stuck = inflight >= STUCK_MIN_INFLIGHT && little >= STUCK_TARGETS * latencyTargetMs;
+  const backlog = baselineMs > 0 && answered > 0 && inflight >= (BACKLOG_FACTOR * answered * baselineMs) / 1000 + BACKLOG_MIN;
+  return stuck || backlog ? little : undefined;
+}
+
+/** `sample` with the latency its calls in flight stand for, when that is worse than its own. */
+export function withInflightLatency(sample: EndpointSample, latencyTargetMs: number, baselineMs: number): EndpointSample {
+  const held = inflightLatencyMs(sample, latencyTargetMs, baselineMs);
+  if (held === undefined || (usable(sample.latencyMs) && sample.latencyMs >= held)) return sample;
+  return { ...sample, latencyMs: held };
+}

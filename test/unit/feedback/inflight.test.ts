@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
+import { STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
+import { addresses, Driver, endpoint, samples, service, topology, uniform } from './fixtures.js';
+
+const TARGET = 250;
+/** Without a baseline: only the stuck rule. */
+const held = (sample: Parameters<typeof inflightLatencyMs>[0], target: number) => inflightLatencyMs(sample, target, 0);
+
+describe('calls in flight', () => {
+  it('reads as many latency targets as its calls in flight stand for, by Little\'s law', () => {
+    // Nothing answered at all: the cap.
+    expect(held({ inflight: 12, requestRate: 0 }, TARGET)).toBe(STUCK_CAP_TARGETS * TARGET);
+    // 12 calls held, 1.5 answered a second: 8 s a call.
+    expect(held({ inflight: 12, requestRate: 1.5 }, TARGET)).toBeCloseTo(8000);
+  });
+
+  it('leaves busy healthy backends, and the floor\'s trickle, alone', () => {
+    // Two-slot backends at 80%: a handful in flight, 15 answered a second.
+    expect(held({ inflight: 5, requestRate: 15 }, TARGET)).toBeUndefined();
+    // At the floor: two calls caught in flight at 0.3 a second is chance, not a hang.
+    expect(held({ inflight: 2, requestRate: 0.3 }, TARGET)).toBeUndefined();
+    // Just under the mark: 4.9 s a call.
+    expect(held({ inflight: 49, requestRate: 10 }, TARGET)).toBeUndefined();
+    expect(held({ inflight: 50, requestRate: 10 }, TARGET)).toBe(STUCK_TARGETS * TARGET);
+  });
+
+  it('needs both signals, and never lowers a latency', () => {
+    expect(held({ inflight: 12 }, TARGET)).toBeUndefined();
+    expect(held({ requestRate: 0 }, TARGET)).toBeUndefined();
+    expect(held({ inflight: Number.NaN, requestRate: 0 }, TARGET)).toBeUndefined();
+    const slower = { latencyMs: 60_000, inflight: 12, requestRate: 0 };
+    expect(withInflightLatency(slower, TARGET, 0)).toBe(slower);
+    expect(withInflightLatency({ latencyMs: Number.NaN, inflight: 12, requestRate: 0 }, TARGET, 0).latencyMs).toBe(STUCK_CAP_TARGETS * TARGET);
+  });
+
+  it('reads a backlog building a tick before the histogram does', () => {
+    // The loop benchmark's slow-backend run (s7c): a 150 ms baseline, 12 calls a second.
+    // Healthy backends held 0–3 calls; the backend turned 5× slower held 9 a second after
+    // the change (answering 10 a second), while its p90 still read 171 ms.
+    for (const n of [0, 1, 2, 3, 7]) expect(inflightLatencyMs({ inflight: n, requestRate: 12 }, TARGET, 150)).toBeUndefined();
+    expect(inflightLatencyMs({ inflight: 9, requestRate: 10 }, TARGET, 150)).toBeCloseTo(900);
+    expect(withInflightLatency({ latencyMs: 171, inflight: 9, requestRate: 10 }, TARGET, 150).latencyMs).toBeCloseTo(900);
+    // Without a baseline yet (the service's first ticks), only a stuck endpoint counts.
+    expect(inflightLatencyMs({ inflight: 9, requestRate: 10 }, TARGET, 0)).toBeUndefined();
+  });
+
+  it('is monotone: more calls held never read faster, more answered never read slower', () => {
+    let last = 0;
+    for (let n = 0; n <= 200; n += 1) {
+      const v = inflightLatencyMs({ inflight: n, requestRate: 5 }, TARGET, 150) ?? 0;
+      expect(v).toBeGreaterThanOrEqual(last);
+      last = v;
+    }
+    last = Infinity;
+    for (let r = 0; r <= 50; r += 0.5) {
+      const v = inflightLatencyMs({ inflight: 40, requestRate: r }, TARGET, 150) ?? 0;
+      expect(v).toBeLessThanOrEqual(last);
+      last = v;
+    }
+  });
+
+  it('is cut to the floor by the engine, though its histogram says nothing', () => {
+    const addrs = addresses(5);
+    const healthy = { latencyMs: 30, errorRatio: 0, requestRate: 100, inflight: 3 };
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)), { latencyTargetMs: TARGET })));
+    for (let t = 1; t <= 8; t++) {
+      const s = uniform(addrs, healthy);
+      // From 3 s on, 10.0.0.3 answers nothing: no latency, no error ratio, calls piling up.
+      if (t >= 3) s['10.0.0.3'] = { latencyMs: Number.NaN, errorRatio: Number.NaN, requestRate: 0, inflight: 10 * (t - 2) };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+    }
+    expect(d.weight('api', '10.0.0.3')).toBeLessThanOrEqual(5);
+    expect(d.endpointState('api', '10.0.0.3')).toBe('degraded');
+  });
+});
