@@ -12,8 +12,6 @@
 import type { ServicePolicy } from '../model/index.js';
 import {
   CLEARLY_FAST,
-  HEALED_AFTER_MS,
-  KNEE_FORGET_MS,
   CUT_BAND,
   CUT_EXPONENT,
   CUT_HOLD_MS,
@@ -21,6 +19,8 @@ import {
   DEEPEN_STEP,
   EPISODE_MS,
   EWMA_LIMIT,
+  HEALED_AFTER_MS,
+  KNEE_FORGET_MS,
   MAX_STEP_MS,
   PROBE_CEILING,
   PROBE_CUT,

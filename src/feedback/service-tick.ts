@@ -16,6 +16,7 @@ import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type Control
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
+import { withInflightLatency } from './inflight.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
@@ -23,7 +24,6 @@ import { byAddress, isSorted, newMemory, readRow, rowFinder, toColumns, toWorkin
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from './noise.js';
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
-import { withInflightLatency } from './inflight.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
