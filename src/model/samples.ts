@@ -12,7 +12,8 @@ export interface EndpointSample {
   /**
    * Calls accepted and not yet answered, now (a gauge such as OpenTelemetry's
    * `http.server.active_requests`). With `requestRate` it shows a backend that stopped
-   * answering, whose latency histogram gets no observations at all.
+   * answering, whose latency histogram gets no observations at all, and a backlog
+   * building before the histogram's window shows it (src/feedback/inflight.ts).
    */
   readonly inflight?: number;
   /** CPU utilisation, 0..1 (of the container's limit or request). */
