@@ -31,9 +31,13 @@ function trim(x: number): string {
 }
 
 /** What makes up the cost, shortest first: "latency 412ms" or "latency 30ms with 12% errors". */
-export function describeCost(signals: SmoothedMemory, score: Score): string {
+/**
+ * `held`: the calls in flight and answered per second when they stood in for the latency
+ * this tick (inflight.ts), so that a latency the histogram does not show is explained.
+ */
+export function describeCost(signals: SmoothedMemory, score: Score, held?: HeldCalls): string {
   const parts: string[] = [];
-  if (signals.latencyMs !== undefined) parts.push(`latency ${formatMs(signals.latencyMs)}`);
+  if (signals.latencyMs !== undefined) parts.push(`latency ${formatMs(signals.latencyMs)}${held === undefined ? '' : ` (${heldText(held)})`}`);
   if (signals.errorRatio !== undefined && signals.errorRatio >= 0.005) parts.push(`${formatPercent(signals.errorRatio)} errors`);
   if (signals.cpu !== undefined && signals.cpu > 0.9) parts.push(`CPU ${formatPercent(signals.cpu)}`);
   if (signals.memory !== undefined && signals.memory > 0.9) parts.push(`memory ${formatPercent(signals.memory)}`);
@@ -43,10 +47,21 @@ export function describeCost(signals: SmoothedMemory, score: Score): string {
   return parts.join(' with ') + cost;
 }
 
-/** `noise`: the widening of the cut band by the service's noise (1: none). */
-export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: number, noise = 1): string {
+/** Calls in flight, and calls answered per second, of an endpoint. */
+export interface HeldCalls {
+  readonly inflight: number;
+  readonly answered: number;
+}
+
+function heldText(h: HeldCalls): string {
+  const calls = `${Math.round(h.inflight)} call${Math.round(h.inflight) === 1 ? '' : 's'} in flight`;
+  return h.answered > 0 ? `${calls}, ${h.answered.toFixed(1)} answered a second` : `${calls}, none answered`;
+}
+
+/** `noise`: the widening of the cut band by the service's noise (1: none); `held`: see describeCost. */
+export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: number, noise = 1, held?: HeldCalls): string {
   const band = noise > 1.005 ? `over ${formatTimes((1 + CUT_BAND) * noise)}, the band widened by the peers' noise` : `over ${formatTimes(1 + CUT_BAND)}`;
-  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (${band}): cutting`;
+  return `${describeCost(signals, score, held)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (${band}): cutting`;
 }
 
 export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: number, typical: number): string {

@@ -86,6 +86,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
   // eject anyone).
   const errorsMeasured: boolean[] = [];
+  // The endpoints whose calls in flight stood in for their latency this tick (for reasons).
+  const held = new Map<string, why.HeldCalls>();
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -106,6 +108,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     }
     const raw = input.samples?.get(ep.address);
     const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
+    if (sample !== raw && raw !== undefined) held.set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;
@@ -361,7 +364,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         panicExit: wasPanic && !panic,
         action,
         slowStartBinds: slowStarting && effective < w.control,
-        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise)),
+        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise, held.get(w.address))),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
 import { STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
-import { addresses, Driver, endpoint, samples, service, topology, uniform } from './fixtures.js';
+import { addresses, Driver, endpoint, samples, service, sid, topology, uniform } from './fixtures.js';
 
 const TARGET = 250;
 /** Without a baseline: only the stuck rule. */
@@ -72,5 +72,7 @@ describe('calls in flight', () => {
     }
     expect(d.weight('api', '10.0.0.3')).toBeLessThanOrEqual(5);
     expect(d.endpointState('api', '10.0.0.3')).toBe('degraded');
+    const cut = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === '10.0.0.3')!;
+    expect(cut.reason).toMatch(/^latency [\d.]+m?s \(\d+ calls in flight, none answered\) is [\d.]+× the reference 30ms/);
   });
 });
