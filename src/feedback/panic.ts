@@ -45,9 +45,10 @@ export interface PanicCount {
   readonly overwhelmed?: boolean;
   /**
    * Of `cutSlow`, those whose cut has had CUT_HOLD_MS to show and whose standing is still
-   * near its highest since the cut (UNRELIEVED_FRACTION): the shift did not relieve them. When these alone are over the threshold while the
-   * receivers are loaded (headroom.ts), the panic needs no confirmation either: the next
-   * round of cuts would only push the receivers past their capacity.
+   * near its highest since the cut (UNRELIEVED_FRACTION): the shift did not relieve them.
+   * When these alone are over the threshold while the receivers are loaded (headroom.ts),
+   * the panic needs no confirmation either: the next round of cuts would only push the
+   * receivers past their capacity.
    */
   readonly unrelieved?: number;
   readonly receiversLoaded?: boolean;

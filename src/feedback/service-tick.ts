@@ -86,8 +86,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
   // eject anyone).
   const errorsMeasured: boolean[] = [];
-  // The endpoints whose calls in flight stood in for their latency this tick (for reasons).
-  const held = new Map<string, why.HeldCalls>();
+  // The endpoints whose calls in flight stood in for their latency this tick (for reasons);
+  // created on the first, as most ticks have none.
+  let held: Map<string, why.HeldCalls> | undefined;
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -108,7 +109,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     }
     const raw = input.samples?.get(ep.address);
     const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
-    if (sample !== raw && raw !== undefined) held.set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
+    if (sample !== raw && raw !== undefined) (held ??= new Map()).set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;
@@ -190,14 +191,17 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // ones stay slow and the others become slow too, so most of the service is degraded.
   // A shift whose receivers are degraded themselves (headroom.ts) has shown at once that
   // it does not work: slowness counts, and a panic on it needs no confirmation.
+  // The receivers' standing at the end of the last tick (headroom.ts).
+  const standingBefore = previous?.receiversStanding ?? 0;
+  const loaded = receiversLoaded(standingBefore);
   let cutInPlace = false;
   let cutShown = false;
   for (const w of work) {
     if (w.control >= 1 || w.episodeAt === 0) continue;
     cutInPlace = true;
-    if (now - w.episodeAt >= CUT_HOLD_MS) cutShown = true;
+    if (cutHasShown(w, now)) cutShown = true;
   }
-  const overwhelmed = cutInPlace && receiversOverwhelmed(previous?.receiversStanding ?? 0);
+  const overwhelmed = cutInPlace && receiversOverwhelmed(standingBefore);
   const shiftTried = overwhelmed || cutShown;
   const inPanic = previous?.panic ?? false;
   let failingCount = 0;
@@ -216,7 +220,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       // Unrelieved: the cut has had its hold to show, and the reading is still near the
       // episode's peak. A relieved endpoint's windows still show the load of before the
       // cut for a few seconds, but falling from the peak.
-      if (w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS && sc.ratio !== undefined && sc.ratio >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
+      if (cutHasShown(w, now) && sc.ratio !== undefined && sc.ratio >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
     }
     return inPanic || shiftTried;
   }).length;
@@ -230,7 +234,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     overSince: previous?.overSince ?? 0,
   };
   if (freshness === 'fresh') {
-    const loaded = receiversLoaded(previous?.receiversStanding ?? 0);
     panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed, unrelieved, receiversLoaded: loaded }, policy, now);
   } else if (freshness === 'reset' && panicState.panic) {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
@@ -248,7 +251,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // for a large excess. Without a shift, the first cut keeps the usual band: a backend
   // turning slow must not wait for the others to look calm.
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
-  const loadedNoise = shifted && receiversLoaded(previous?.receiversStanding ?? 0) ? noise * LOADED_BAND_FACTOR : noise;
+  const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
   if (!panic && freshness === 'fresh') {
     for (const w of work) {
       if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
@@ -364,7 +367,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         panicExit: wasPanic && !panic,
         action,
         slowStartBinds: slowStarting && effective < w.control,
-        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise, held.get(w.address))),
+        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address))),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),
@@ -392,13 +395,18 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     });
   }
 
-  const standing = freshness === 'fresh' ? receiversStanding(work, scores, baselineMs) : (previous?.receiversStanding ?? 0);
+  const standing = freshness === 'fresh' ? receiversStanding(work, scores, baselineMs) : standingBefore;
   return {
     memory: { createdAt, lastTickAt: now, baselineMs: storedBaselineMs, noiseVar: nextNoise, receiversStanding: standing, roundAt, roundMoved, lastFreshAt, freshness, panic, panicSince, cooldownUntil, overSince, changedAt, endpoints: toColumns(rows, previous?.endpoints) },
     report: { serviceId: id, mode: policy.mode, panic, endpoints: reports, changedAt, metricsAvailable: anyCurrent },
     row,
     decisions,
   };
+}
+
+/** Whether an endpoint's cut (its episode's first) has had CUT_HOLD_MS to show. */
+function cutHasShown(w: Working, now: number): boolean {
+  return w.episodeAt > 0 && now - w.episodeAt >= CUT_HOLD_MS;
 }
 
 function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: boolean): EndpointState {

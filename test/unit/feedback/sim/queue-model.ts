@@ -23,7 +23,7 @@ export interface BackendStep {
   /** Requests per second answered (what a server's histogram counts): at most its capacity while a backlog lasts. */
   readonly completed: number;
   /** The latency quantile (QUANTILE) in ms over the step (of all calls, fail-fast ones included). */
-  readonly p99Ms: number;
+  readonly tailMs: number;
   readonly errorRatio: number;
   /** Offered load over capacity (can exceed 1). */
   readonly utilisation: number;
@@ -85,10 +85,10 @@ export class Backend {
     this.tail = stationary + (this.tail - stationary) * keep;
     const queued = c.serviceMs * (1 + this.tail);
     const drain = (this.backlog / muPerSec) * 1000;
-    const successP99 = queued + drain;
-    // Fail-fast calls are fast: the p99 of all calls is the successes' unless nearly all fail.
-    const p99Ms = c.failFastRatio >= 0.99 ? 1 : successP99;
+    const successTail = queued + drain;
+    // Fail-fast calls are fast: the tail of all calls is the successes' unless nearly all fail.
+    const tailMs = c.failFastRatio >= 0.99 ? 1 : successTail;
     const errorRatio = Math.min(1, c.failFastRatio + (1 - c.failFastRatio) * c.errorRatio);
-    return { rate, completed, p99Ms, errorRatio, utilisation: rho };
+    return { rate, completed, tailMs, errorRatio, utilisation: rho };
   }
 }

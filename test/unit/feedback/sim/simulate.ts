@@ -97,10 +97,10 @@ export function simulate(s: Scenario): Trace {
 function combine(list: BackendStep[]): BackendStep {
   const rate = list.reduce((a, x) => a + x.rate, 0) / list.length;
   const completed = list.reduce((a, x) => a + x.completed, 0) / list.length;
-  const p99Ms = Math.max(...list.map((x) => x.p99Ms));
+  const tailMs = Math.max(...list.map((x) => x.tailMs));
   const errorRatio = rate > 0 ? list.reduce((a, x) => a + x.rate * x.errorRatio, 0) / (rate * list.length) : 0;
   const utilisation = list.reduce((a, x) => a + x.utilisation, 0) / list.length;
-  return { rate, completed, p99Ms, errorRatio, utilisation };
+  return { rate, completed, tailMs, errorRatio, utilisation };
 }
 
 /** What histogram_quantile(QUANTILE, rate(..[window])) and friends would say about `seen`. */
@@ -110,7 +110,7 @@ function windowSample(seen: BackendStep[]): EndpointSample | undefined {
   // The quantile of the mixture: the slowest second that carries at least 1 − QUANTILE
   // of the window's calls.
   const heavy = seen.filter((x) => x.rate >= (1 - QUANTILE) * total);
-  const latencyMs = Math.max(...heavy.map((x) => x.p99Ms));
+  const latencyMs = Math.max(...heavy.map((x) => x.tailMs));
   const errorRatio = seen.reduce((a, x) => a + x.rate * x.errorRatio, 0) / total;
   // A server counts the calls it answers: a backlogged backend answers at its capacity.
   const answered = seen.reduce((a, x) => a + x.completed, 0);
@@ -123,7 +123,7 @@ export function clientP99(trace: Trace, t: number): number {
   const shares = trace.shares[t]!;
   let worst = 0;
   steps.forEach((st, i) => {
-    if (shares[i]! > 0.01) worst = Math.max(worst, st.p99Ms);
+    if (shares[i]! > 0.01) worst = Math.max(worst, st.tailMs);
   });
   return worst;
 }
