@@ -79,6 +79,12 @@ export interface CutMemory {
   /** The level the last cut may be deepened from (0: it may not be), and whether it still may. */
   readonly deepenFrom: number;
   readonly deepenOpen: boolean;
+  /**
+   * Whether the endpoint's latency this tick is its calls in flight's (a backlog building,
+   * or calls stuck: inflight.ts). During a cut's hold, such a reading deepens the cut to
+   * the floor.
+   */
+  readonly backlog?: boolean;
 }
 
 /**
@@ -196,7 +202,11 @@ function deepen(control: number, wanted: number, policy: ServicePolicy, cut: Cut
   // is over the backend's capacity, and the reading lags it (a backend 5× slower read 4×,
   // 9× and then 15× in three ticks); one cut's limit held it at 16% of its fair share for
   // a whole hold while its queue drained through the calls still sent to it.
-  const next = Math.max(policy.weightFloor, cut.deepenFrom * Math.max(wanted, maxCut(policy, 2)));
+  // A backlog still standing a tick after the cut: every call sent there waits behind it
+  // (a backend 5× slower held 23 calls the tick after its cut, a 6-second wait at its 4
+  // calls a second), and the latency the cut was sized on is that queue's, not the
+  // backend's: only the floor's trickle until it drains.
+  const next = Math.max(policy.weightFloor, cut.deepenFrom * (cut.backlog === true ? maxCut(policy, 2) : Math.max(wanted, maxCut(policy, 2))));
   if (next < control * DEEPEN_STEP) return { control: next, action: 'cut', deepenFrom: cut.deepenFrom, deepened: true };
   return { control, action: 'hold' };
 }

@@ -264,6 +264,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         episodeLow: w.episodeLow,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
+        backlog: held?.has(w.address) === true,
       }, w.control < 1 ? noise : loadedNoise, w.typicalRatio));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;

@@ -155,7 +155,7 @@ export const RESTORE_KNEE = 0.5;
  * The geometric middle knee (control.ts `restoreKnee`) is kept this long after the last
  * cut; after it, restores run fast up to RESTORE_KNEE of where the trouble began. An
  * endpoint left alone at a low level that long is not near a limit it is probing: on the
- * loop benchmark a backend that had sat at the floor (2) for the minute of its slowness
+ * loop benchmark a backend that had sat at the floor (then 2) for the minute of its slowness
  * came back fast only to √(100 × 2) ≈ 14 once healed, then at a fifth of the speed (its
  * readings of 0.8–1× its busy peers are not clearly fast): not at 80% of its fair share
  * 30 s after healing.
@@ -176,7 +176,7 @@ export const HEALED_AFTER_MS = 20_000;
  * calls answered per second (Little's law: the time a call spends there, unfinished ones
  * included) is at least STUCK_TARGETS latency targets, has stopped answering: that time
  * stands in for its latency, capped at STUCK_CAP_TARGETS targets (inflight.ts). At the
- * default target: 3 calls, 5 s, 25 s. Two calls in flight at the floor's trickle
+ * default target: 3 calls, 5 s, 25 s. Two calls in flight at a 2% floor's trickle
  * (0.3 calls a second) would already read 6.7 s, hence three.
  */
 export const STUCK_MIN_INFLIGHT = 3;

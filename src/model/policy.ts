@@ -12,7 +12,7 @@ export const DEFAULT_POLICY: ServicePolicy = Object.freeze({
   latencyTargetMs: 250,
   errorThreshold: 0.1,
   halfLifeMs: 2_000,
-  weightFloor: 0.02,
+  weightFloor: 0.01,
   maxStep: 0.5,
   panicThreshold: 0.5,
   maxEjection: 0.3,

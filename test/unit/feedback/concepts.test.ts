@@ -237,6 +237,19 @@ describe('control', () => {
     // Never deeper than two cuts' limit from the base, whatever the reading.
     expect(controlStep(third.control, 1000, 1, p, open).control).toBeCloseTo(Math.max(p.weightFloor, maxCut(p, 1) ** 2));
   });
+  it('deepens a cut to two cuts\' limit (the floor from a full share) while calls in flight still show a backlog', () => {
+    // The loop benchmark's slow backend held 23 calls the tick after its cut (a 6 s wait at
+    // the 4 calls a second it serves): its reading asked for 7% of its share; every call
+    // sent there joins the queue, so it gets the floor's trickle until the queue drains.
+    const open = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 1, deepenFrom: 1, deepenOpen: true };
+    const proportional = controlStep(0.2, 19, 1, p, open);
+    expect(proportional.control).toBeCloseTo(1.4 / 19);
+    const backlogged = controlStep(0.2, 19, 1, p, { ...open, backlog: true });
+    expect(backlogged).toMatchObject({ action: 'cut', deepened: true, deepenFrom: 1 });
+    expect(backlogged.control).toBeCloseTo(Math.max(p.weightFloor, maxCut(p, 1) ** 2));
+    // Only during the cut's deepening window: a backlog reading is otherwise a reading.
+    expect(controlStep(0.2, 19, 1, p, { ...open, backlog: true, deepenOpen: false }).action).toBe('hold');
+  });
   it('gives an endpoint back at (or most of the way back to) its full share a full cut, even soon after an episode', () => {
     const soon = { sinceCutMs: 20_000, sinceEpisodeMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
     expect(controlStep(1, 5, 1, p, soon)).toMatchObject({ action: 'cut', deepenFrom: 1 });
