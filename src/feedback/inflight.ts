@@ -23,7 +23,7 @@
  */
 import type { EndpointSample } from '../model/index.js';
 import { usable } from './smoothing.js';
-import { BACKLOG_FACTOR, BACKLOG_MIN, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
+import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
 
 /**
  * The latency, in ms, that the calls `sample` holds stand for when the endpoint is stuck
@@ -48,4 +48,16 @@ export function withInflightLatency(sample: EndpointSample, latencyTargetMs: num
   const held = inflightLatencyMs(sample, latencyTargetMs, baselineMs);
   if (held === undefined || (usable(sample.latencyMs) && sample.latencyMs >= held)) return sample;
   return { ...sample, latencyMs: held };
+}
+
+/**
+ * Whether `inflight` calls at `answered` a second mean a wait of DEEP_BACKLOG_TARGETS
+ * latency targets or more for a call sent now (Little's law; nothing answered: yes): a
+ * queue that takes seconds to drain, not a backend a little over its capacity for a
+ * moment. A cut endpoint with such a queue gets no more than the floor's trickle during
+ * its cut's hold (control.ts `deepen`).
+ */
+export function deepBacklog(inflight: number, answered: number, latencyTargetMs: number): boolean {
+  const waitMs = answered > 0 ? (1000 * inflight) / answered : Infinity;
+  return waitMs >= DEEP_BACKLOG_TARGETS * latencyTargetMs;
 }

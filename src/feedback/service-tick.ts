@@ -16,7 +16,7 @@ import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type Control
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
-import { withInflightLatency } from './inflight.js';
+import { deepBacklog, withInflightLatency } from './inflight.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
@@ -31,7 +31,7 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, LOADED_BAND_FACTOR, PROVEN_MS, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -264,7 +264,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         episodeLow: w.episodeLow,
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
-        backlog: held?.has(w.address) === true,
+        backlog: deepIn(held?.get(w.address), policy.latencyTargetMs),
+        provenFrom: w.episodeAt === 0 || w.episodeAt - w.firstSeenAt >= PROVEN_MS,
       }, w.control < 1 ? noise : loadedNoise, w.typicalRatio));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
@@ -418,3 +419,7 @@ function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: bo
   return 'healthy';
 }
 
+
+function deepIn(held: why.HeldCalls | undefined, latencyTargetMs: number): boolean {
+  return held !== undefined && deepBacklog(held.inflight, held.answered, latencyTargetMs);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
-import { STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
+import { deepBacklog, inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
+import { DEEP_BACKLOG_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
 import { addresses, Driver, endpoint, samples, service, sid, topology, uniform } from './fixtures.js';
 
 const TARGET = 250;
@@ -8,6 +8,17 @@ const TARGET = 250;
 const held = (sample: Parameters<typeof inflightLatencyMs>[0], target: number) => inflightLatencyMs(sample, target, 0);
 
 describe('calls in flight', () => {
+  it('calls a backlog deep when a call sent now would wait several latency targets', () => {
+    // The benchmark's slow backend a tick after its cut: 23 calls at 6.3 a second (3.7 s).
+    expect(deepBacklog(23, 6.3, TARGET)).toBe(true);
+    // The heterogeneous middle backend 20% over its capacity: 15 calls at 35 a second (0.4 s).
+    expect(deepBacklog(15, 35, TARGET)).toBe(false);
+    // Nothing answered: as deep as it gets.
+    expect(deepBacklog(3, 0, TARGET)).toBe(true);
+    // The line is DEEP_BACKLOG_TARGETS targets' wait, and more calls never make it shallower.
+    expect(deepBacklog(DEEP_BACKLOG_TARGETS * TARGET * 10 / 1000, 10, TARGET)).toBe(true);
+    expect(deepBacklog(DEEP_BACKLOG_TARGETS * TARGET * 10 / 1000 - 0.5, 10, TARGET)).toBe(false);
+  });
   it('reads as many latency targets as its calls in flight stand for, by Little\'s law', () => {
     // Nothing answered at all: the cap.
     expect(held({ inflight: 12, requestRate: 0 }, TARGET)).toBe(STUCK_CAP_TARGETS * TARGET);
@@ -74,5 +85,28 @@ describe('calls in flight', () => {
     expect(d.endpointState('api', '10.0.0.3')).toBe('degraded');
     const cut = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === '10.0.0.3')!;
     expect(cut.reason).toMatch(/^latency [\d.]+m?s \(\d+ calls in flight, none answered\) is [\d.]+× the reference 30ms/);
+  });
+});
+
+describe('a deep backlog during a cut\'s hold', () => {
+  function run(inflightAfterCut: number): number {
+    const addrs = addresses(5);
+    // Peers near the latency target: a queue of seconds is only a few times their latency.
+    const healthy = { latencyMs: 200, errorRatio: 0, requestRate: 40, inflight: 8 };
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)), { latencyTargetMs: TARGET })));
+    for (let t = 1; t <= 7; t++) {
+      const s = uniform(addrs, healthy);
+      // From 5 s on, 10.0.0.3 queues: its histogram still reads 200 ms, its calls in flight do not.
+      if (t === 5) s['10.0.0.3'] = { ...healthy, inflight: 30 };
+      if (t >= 6) s['10.0.0.3'] = { ...healthy, requestRate: 20, inflight: inflightAfterCut };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+    }
+    return d.weight('api', '10.0.0.3');
+  }
+  it('takes the cut to two cuts\' limit when a call sent there would wait seconds, and not for a short queue', () => {
+    // 30 calls at 20 a second: a 1.5 s wait (6 targets), 7.5× the peers, which alone asks
+    // for a fifth of the share. 14 calls: 0.7 s, a backend over its capacity for a moment.
+    expect(run(30)).toBeLessThanOrEqual(2);
+    expect(run(14)).toBeGreaterThan(5);
   });
 });
