@@ -19,13 +19,11 @@ import {
   DEEPEN_STEP,
   EPISODE_MS,
   EWMA_LIMIT,
-  FAST_RESTORE_RATIO,
   HEALED_AFTER_MS,
   KNEE_FORGET_MS,
   MAX_STEP_MS,
   PROBE_CEILING,
   PROBE_CUT,
-  PROBE_EDGE,
   PROBE_SPEED,
   RESTORE_BAND,
   RESTORE_HOLD_MS,
@@ -88,9 +86,13 @@ export interface CutMemory {
    */
   readonly backlog?: boolean;
   /**
-   * Whether the level the episode began at (`cutFrom`) was one the endpoint had been given
-   * and served for a while (PROVEN_MS), rather than where weir's first tick or a slow
-   * start put it. Only a proven level's knee is forgotten (KNEE_FORGET_MS). Default: proven.
+   * Whether the endpoint had looked good at the level the episode began at (`cutFrom`),
+   * rather than being in trouble from its first readings at the level weir's first tick
+   * gave it. Only such a level's knee is forgotten (KNEE_FORGET_MS): equal weights say
+   * nothing of a small backend's capacity. On the loop benchmark's heterogeneous service
+   * the small backends, overloaded at the cold start and cut to 15, had their knee
+   * forgotten to 50 (twice their capacity) and went 15 → 42 in four ticks on readings the
+   * window had not caught up with. Default: proven.
    */
   readonly provenFrom?: boolean;
 }
@@ -144,11 +146,9 @@ export function controlStep(
     // Fast up to the knee and not past it (a full step from just under it went half as far
     // again), then at the probe's speed. At or past the knee the fast part is at most the
     // knee, so the probe's step is the larger.
-    // Under the knee too, only a reading at or under the reference is fast: one in the band
-    // over it says the endpoint is near its limit, wherever the knee is.
     const forgotten = cut.sinceCutMs >= KNEE_FORGET_MS && cut.provenFrom !== false;
     const knee = forgotten ? RESTORE_KNEE * cut.cutFrom : restoreKnee(cut.cutFrom, cut.episodeLow ?? cut.cutFrom);
-    const fast = ratio <= FAST_RESTORE_RATIO ? Math.min(control * maxIncrease(policy, fraction), knee) : control;
+    const fast = Math.min(control * maxIncrease(policy, fraction), knee);
     const probed = control * Math.pow(1 + policy.maxStep * probeSpeed(ratio, cut.sinceCutMs), fraction);
     const next = Math.min(1, Math.max(fast, probed));
     return next > control ? { control: next, action: 'restore' } : { control, action: 'hold' };
@@ -183,7 +183,7 @@ export function persistentExcess(ratio: number, typical: number, noise: number):
  */
 export function probeSpeed(ratio: number, sinceCutMs = Infinity): number {
   if (ratio < CLEARLY_FAST) return sinceCutMs >= HEALED_AFTER_MS ? 1 : PROBE_SPEED;
-  const edge = PROBE_EDGE;
+  const edge = 1 + RESTORE_BAND;
   return PROBE_SPEED * Math.min(1, Math.max(0, (edge - ratio) / (edge - 1)));
 }
 

@@ -30,6 +30,8 @@ export function newMemory(address: string, now: number, ready: boolean, slowStar
     deepenFrom: 0,
     deepenUntil: 0,
     goodSinceCut: true,
+    fineSinceCut: false,
+    episodeProven: true,
     episodeAt: 0,
     effective,
     published: 0,
@@ -67,6 +69,8 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     deepenFrom: m.deepenFrom,
     deepenUntil: m.deepenUntil,
     goodSinceCut: m.goodSinceCut,
+    fineSinceCut: m.fineSinceCut,
+    episodeProven: m.episodeProven,
     episodeAt: m.episodeAt,
     effective: m.effective,
     published: m.published,
@@ -100,6 +104,8 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
     deepenFrom: c.deepenFrom[i]!,
     deepenUntil: c.deepenUntil[i]!,
     goodSinceCut: c.goodSinceCut[i]!,
+    fineSinceCut: c.fineSinceCut[i]!,
+    episodeProven: c.episodeProven[i]!,
     episodeAt: c.episodeAt[i]!,
     effective: c.effective[i]!,
     published: c.published[i]!,
@@ -143,6 +149,8 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
   let sameDeepenFrom = p !== undefined;
   let sameDeepenUntil = p !== undefined;
   let sameGoodSinceCut = p !== undefined;
+  let sameFineSinceCut = p !== undefined;
+  let sameEpisodeProven = p !== undefined;
   let sameEpisodeAt = p !== undefined;
   let sameEffective = p !== undefined;
   let samePublished = p !== undefined;
@@ -172,6 +180,8 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
       sameDeepenFrom &&= Object.is(m.deepenFrom, p.deepenFrom[i]);
       sameDeepenUntil &&= Object.is(m.deepenUntil, p.deepenUntil[i]);
       sameGoodSinceCut &&= Object.is(m.goodSinceCut, p.goodSinceCut[i]);
+      sameFineSinceCut &&= Object.is(m.fineSinceCut, p.fineSinceCut[i]);
+      sameEpisodeProven &&= Object.is(m.episodeProven, p.episodeProven[i]);
       sameEpisodeAt &&= Object.is(m.episodeAt, p.episodeAt[i]);
       sameEffective &&= Object.is(m.effective, p.effective[i]);
       samePublished &&= Object.is(m.published, p.published[i]);
@@ -202,6 +212,8 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
     deepenFrom: p !== undefined && sameDeepenFrom ? p.deepenFrom : rows.map((m) => m.deepenFrom),
     deepenUntil: p !== undefined && sameDeepenUntil ? p.deepenUntil : rows.map((m) => m.deepenUntil),
     goodSinceCut: p !== undefined && sameGoodSinceCut ? p.goodSinceCut : rows.map((m) => m.goodSinceCut),
+    fineSinceCut: p !== undefined && sameFineSinceCut ? p.fineSinceCut : rows.map((m) => m.fineSinceCut),
+    episodeProven: p !== undefined && sameEpisodeProven ? p.episodeProven : rows.map((m) => m.episodeProven),
     episodeAt: p !== undefined && sameEpisodeAt ? p.episodeAt : rows.map((m) => m.episodeAt),
     effective: p !== undefined && sameEffective ? p.effective : rows.map((m) => m.effective),
     published: p !== undefined && samePublished ? p.published : rows.map((m) => m.published),

@@ -28,10 +28,11 @@ import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
+  CUT_BAND,
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   EJECTION_FORGET_MS,
-  DEEPEN_MS, LOADED_BAND_FACTOR, PROVEN_MS, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -160,7 +161,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (ratio === undefined) continue;
     if (w.typicalRatio > 0 && ratio > 0) strays.push(Math.log(ratio / w.typicalRatio));
     w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, sinceTickMs);
-    if (w.episodeAt > 0 && w.control < 1) w.episodePeak = Math.max(w.episodePeak, ratio);
+  }
+  // The episode's peak is of the cost itself, not of the standing: loaded receivers raise
+  // the reference, and a cut endpoint's standing falls with it while nothing got better.
+  for (const w of work) {
+    const cost = w.current && !w.ejected && w.episodeAt > 0 && w.control < 1 ? scores.get(w.address)?.cost : undefined;
+    if (cost !== undefined) w.episodePeak = Math.max(w.episodePeak, cost);
   }
   const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), sinceTickMs) : noiseVar;
 
@@ -220,7 +226,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       // Unrelieved: the cut has had its hold to show, and the reading is still near the
       // episode's peak. A relieved endpoint's windows still show the load of before the
       // cut for a few seconds, but falling from the peak.
-      if (cutHasShown(w, now) && sc.ratio !== undefined && sc.ratio >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
+      if (cutHasShown(w, now) && sc.cost >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
     }
     return inPanic || shiftTried;
   }).length;
@@ -265,7 +271,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         deepenFrom: w.deepenFrom,
         deepenOpen: now < w.deepenUntil,
         backlog: deepIn(held?.get(w.address), policy.latencyTargetMs),
-        provenFrom: w.episodeAt === 0 || w.episodeAt - w.firstSeenAt >= PROVEN_MS,
+        provenFrom: w.episodeProven,
       }, w.control < 1 ? noise : loadedNoise, w.typicalRatio));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
@@ -322,21 +328,24 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         // from the level before the trim.
         if (!trimmed) {
           if (w.goodSinceCut || w.lastCutAt === 0) {
+            w.episodeProven = w.fineSinceCut;
             w.cutFrom = r.deepened === true ? Math.max(w.control, w.deepenFrom) : w.control;
             w.episodeLow = w.cutFrom;
             w.episodeAt = now;
-            w.episodePeak = score.ratio ?? 0;
+            w.episodePeak = score.cost ?? 0;
           }
           w.episodeLow = Math.min(w.episodeLow, r.control);
           w.goodSinceCut = false;
+          w.fineSinceCut = false;
         }
         w.lastCutAt = now;
         if (r.deepened !== true) {
           w.deepenFrom = r.deepenFrom ?? 0;
           w.deepenUntil = w.deepenFrom > 0 ? now + DEEPEN_MS : 0;
         }
-      } else if (score.ratio !== undefined && score.ratio < 1 + RESTORE_BAND) {
-        w.goodSinceCut = true;
+      } else if (score.ratio !== undefined && score.ratio < 1 + CUT_BAND) {
+        w.fineSinceCut = true;
+        if (score.ratio < 1 + RESTORE_BAND) w.goodSinceCut = true;
       }
       w.control = r.control;
     }

@@ -55,17 +55,28 @@ export interface EndpointMemory {
    */
   readonly episodeLow: number;
   /**
-   * The highest standing (cost over the reference) read since the current episode began;
-   * 0 before any. A cut endpoint still near it when its cut has had the time to show was
-   * not relieved by the shift (panic.ts).
+   * The highest cost (ms) read since the current episode began; 0 before any. A cut
+   * endpoint still near it when its cut has had the time to show was not relieved by
+   * the shift (panic.ts). The cost, not the standing: loaded receivers raise the
+   * reference, and the standings of the endpoints cut fall with it while nothing got
+   * better for them.
    */
   readonly episodePeak: number;
   /** The control the last full cut started from, which a deepening is measured from; 0: none. */
   readonly deepenFrom: number;
   /** Until when the last full cut may be deepened; 0: not. */
   readonly deepenUntil: number;
-  /** Whether the endpoint looked good (within the restore band) since its last cut. */
+  /** Whether the endpoint looked good (within the restore band) since its last cut (true when never cut). */
   readonly goodSinceCut: boolean;
+  /** Whether the endpoint read within the cut band (no trouble) since its last cut, or since it was first seen. */
+  readonly fineSinceCut: boolean;
+  /**
+   * Whether the current episode began at a level the endpoint had been fine at (it read
+   * within the cut band before the episode's first cut). An endpoint in trouble from
+   * its first readings, at the level weir's first tick gave it, began its episode at a
+   * level that says nothing of its capacity: its restore knee is never forgotten.
+   */
+  readonly episodeProven: boolean;
   /** When the current episode of cuts began (its first cut); 0 when never cut. */
   readonly episodeAt: number;
   /** The effective multiplier served at the last tick (after every cap), in (0, 1]. */

@@ -152,18 +152,6 @@ export const PROBE_CUT = 0.7;
  */
 export const RESTORE_KNEE = 0.5;
 /**
- * The full speed under the knee needs a reading at most this many times the reference;
- * between it and the restore band's edge, restores run at the probe's speed (control.ts
- * `probeSpeed`). The knee says where the last trouble began, which may be far over the
- * endpoint's limit: on the loop benchmark's heterogeneous service a small backend
- * overloaded at the cold start's equal weights (its knee: 50, its capacity: 25) sat at
- * 17 reading 1.1–1.4× the reference for a minute, then went 17 → 26 → 39 → 50 in three
- * ticks on one reading of 1.14× and overloaded (p99 0.7–1 s for three seconds). Near its
- * limit a backend reads at the band's edge; a healed one left at the floor reads
- * 0.7–1× its busy peers.
- */
-export const FAST_RESTORE_RATIO = 1;
-/**
  * The geometric middle knee (control.ts `restoreKnee`) is kept this long after the last
  * cut; after it, restores run fast up to RESTORE_KNEE of where the trouble began. An
  * endpoint left alone at a low level that long is not near a limit it is probing: on the
@@ -173,15 +161,6 @@ export const FAST_RESTORE_RATIO = 1;
  * 30 s after healing.
  */
 export const KNEE_FORGET_MS = 30_000;
-/**
- * ...but only when the level the trouble began at had been served this long: an episode
- * that began sooner after the endpoint was first seen began at the level weir's first
- * tick gave it (equal weights), which says nothing of its capacity. On the loop
- * benchmark's heterogeneous service the small backends, overloaded at the cold start's
- * equal weights and cut to 15, had their knee forgotten to 50 (twice their capacity) and
- * went 15 → 42 in four ticks on readings the window had not caught up with.
- */
-export const PROVEN_MS = 10_000;
 /** Past the knee, restores run at this fraction of the full speed at most (see control.ts `probeSpeed`). */
 export const PROBE_SPEED = 0.2;
 /**
@@ -190,18 +169,6 @@ export const PROBE_SPEED = 0.2;
  * mean that the cut relieved it (control.ts `probeSpeed`).
  */
 export const CLEARLY_FAST = 0.7;
-/**
- * Probes (restores past the knee, or over the reference) stop at this many times the
- * reference, short of the restore band's edge: near its limit an endpoint reads only a
- * little over its peers, and probing on to the band's edge parks it there. In the
- * simulation at the benchmark's calibration the heterogeneous middle backend (capacity
- * share 50) stopped at 61 reading 1.1× (83% of its capacity; the oracle's 70%); with
- * probes stopping at 1.05× it stops at 57 (78%). On the benchmark, static weights of
- * 20 : 20 : 57 : 100 : 100 gave the clients a p99 of 255 ms where the oracle's
- * 25 : 25 : 50 : 100 : 100 gave 212 ms: a middle backend at 80% of its capacity is
- * what weir's heterogeneous figure was made of.
- */
-export const PROBE_EDGE = 1.05;
 export const HEALED_AFTER_MS = 20_000;
 
 /**
@@ -277,7 +244,7 @@ export const BASELINE_HALF_LIFE_MS = 60_000;
 export const BASELINE_DOWN_HALF_LIFE_MS = 5_000;
 
 /**
- * A cut endpoint whose standing is still at least this fraction of its episode's peak,
+ * A cut endpoint whose cost is still at least this fraction of its episode's peak cost,
  * once its cut has had CUT_HOLD_MS to show, was not relieved by the shift. When such
  * endpoints are a majority and the receivers are loaded, the panic starts at once
  * (panic.ts): a second round of cuts would only push the rest of their traffic onto the

@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { CLEARLY_FAST, FAST_RESTORE_RATIO, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
+import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
@@ -153,31 +153,12 @@ describe('control', () => {
     expect(controlStep(0.1, 1, 1, p, unproven).control).toBeCloseTo(Math.sqrt(0.02));
     expect(controlStep(0.2, 1, 1, p, unproven).control).toBeCloseTo(0.2 * (1 + p.maxStep * PROBE_SPEED));
   });
-  it('under the knee too, restores at the probe\'s speed on a reading over the reference', () => {
-    // A small backend overloaded at equal weights (knee 0.5), left near its limit (0.17)
-    // reading 1.14×: a full step a tick took it to 0.5 in three ticks, and it overloaded.
-    const forgotten = { sinceCutMs: KNEE_FORGET_MS, sinceEpisodeMs: KNEE_FORGET_MS, cutFrom: 1, episodeLow: 0.03, deepenFrom: 0, deepenOpen: false };
-    const edge = controlStep(0.17, 1.04, 1, p, forgotten).control / 0.17;
-    expect(edge).toBeGreaterThan(1);
-    expect(edge).toBeLessThan(1 + p.maxStep * PROBE_SPEED * 0.25);
-    expect(controlStep(0.17, 1.14, 1, p, forgotten).action).toBe('hold');
-    expect(controlStep(0.17, FAST_RESTORE_RATIO, 1, p, forgotten).control).toBeCloseTo(0.17 * (1 + p.maxStep));
-    // Never faster for a worse reading, across the line.
-    let last = Infinity;
-    for (let r = 0.8; r < 1.15; r += 0.01) {
-      const next = controlStep(0.17, r, 1, p, forgotten).control;
-      expect(next).toBeLessThanOrEqual(last);
-      last = next;
-    }
-  });
   it('past the knee, restores slower the nearer the reading is to the band\'s edge', () => {
     const deep = { sinceCutMs: HEALED_AFTER_MS, sinceEpisodeMs: HEALED_AFTER_MS, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
     const after = (ratio: number) => controlStep(0.6, ratio, 1, p, deep).control / 0.6;
-    // A reading of 1.04× (a dip of a loaded backend) barely moves it, and one of 1.1× not
-    // at all (in the band, so no cut either); 1× probes; 0.6× is a healed backend.
-    expect(after(1.04)).toBeGreaterThan(1);
-    expect(after(1.04)).toBeLessThan(1 + p.maxStep * PROBE_SPEED * 0.25);
-    expect(controlStep(0.6, 1.1, 1, p, deep)).toEqual({ control: 0.6, action: 'hold' });
+    // A reading of 1.12× (a dip of a loaded backend) barely moves it; 1× probes; 0.6× is a healed backend.
+    expect(after(1.12)).toBeGreaterThan(1);
+    expect(after(1.12)).toBeLessThan(1 + p.maxStep * PROBE_SPEED * 0.25);
     expect(after(1)).toBeCloseTo(1 + p.maxStep * PROBE_SPEED);
     expect(after(0.6)).toBeCloseTo(1 + p.maxStep);
     // Never faster for a worse reading.

@@ -118,14 +118,14 @@ describe('a shift that does not relieve a majority of slow endpoints', () => {
    * (1.33× the 30 ms baseline: loaded, not overwhelmed). Returns, per second, whether the
    * service is in panic and the three slow endpoints' weights.
    */
-  function mass(slow: (t: number) => number) {
+  function mass(slow: (t: number) => number, receivers: (t: number) => number = () => 40) {
     const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
     const seen: { t: number; panic: boolean; slow: number[] }[] = [];
     for (let t = 1; t <= 25; t++) {
       const s = uniform(ADDRS, healthy);
       if (t >= 3) {
         for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) s[a] = { ...healthy, latencyMs: slow(t) };
-        for (const a of ['10.0.0.4', '10.0.0.5']) s[a] = { ...healthy, latencyMs: 40 };
+        for (const a of ['10.0.0.4', '10.0.0.5']) s[a] = { ...healthy, latencyMs: receivers(t) };
       }
       const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
       seen.push({ t, panic: out.services.get(sid('api'))!.panic, slow: ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((a) => d.weight('api', a)) });
@@ -140,6 +140,18 @@ describe('a shift that does not relieve a majority of slow endpoints', () => {
     const enter = seen.find((x) => x.panic);
     expect(enter?.t).toBeLessThanOrEqual(10);
     // Until the panic, no endpoint was cut below its first round.
+    for (const x of seen.filter((y) => y.t >= 4 && y.t < enter!.t)) x.slow.forEach((w, i) => expect(w).toBeGreaterThanOrEqual(firstRound[i]!));
+  });
+
+  it('judges relief by the slow endpoints\' own latency, not by their standing against filling receivers', () => {
+    // The receivers fill (35 → 58 ms at 7 s, under the overwhelmed mark): the reference
+    // rises, and the slow three's standing falls from 17× to 10× while their latency stays
+    // 600 ms. Judged by their standing, they looked relieved, and a second round cut them
+    // from 33 to 4.
+    const seen = mass(() => 600, (t) => (t < 7 ? 35 : 58));
+    const firstRound = seen.find((x) => x.t === 4)!.slow;
+    const enter = seen.find((x) => x.panic);
+    expect(enter?.t).toBeLessThanOrEqual(10);
     for (const x of seen.filter((y) => y.t >= 4 && y.t < enter!.t)) x.slow.forEach((w, i) => expect(w).toBeGreaterThanOrEqual(firstRound[i]!));
   });
 
