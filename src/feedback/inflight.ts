@@ -36,8 +36,7 @@ export function inflightLatencyMs(sample: EndpointSample, latencyTargetMs: numbe
   const inflight = sample.inflight;
   const answered = sample.requestRate;
   if (!usable(inflight) || !usable(answered)) return undefined;
-  const cap = STUCK_CAP_TARGETS * latencyTargetMs;
-  const little = answered > 0 ? Math.min(cap, (1000 * inflight) / answered) : cap;
+  const little = Math.min(STUCK_CAP_TARGETS * latencyTargetMs, waitMs(inflight, answered));
   const stuck = inflight >= STUCK_MIN_INFLIGHT && little >= STUCK_TARGETS * latencyTargetMs;
   const backlog = baselineMs > 0 && answered > 0 && inflight >= (BACKLOG_FACTOR * answered * baselineMs) / 1000 + BACKLOG_MIN;
   return stuck || backlog ? little : undefined;
@@ -58,6 +57,10 @@ export function withInflightLatency(sample: EndpointSample, latencyTargetMs: num
  * its cut's hold (control.ts `deepen`).
  */
 export function deepBacklog(inflight: number, answered: number, latencyTargetMs: number): boolean {
-  const waitMs = answered > 0 ? (1000 * inflight) / answered : Infinity;
-  return waitMs >= DEEP_BACKLOG_TARGETS * latencyTargetMs;
+  return waitMs(inflight, answered) >= DEEP_BACKLOG_TARGETS * latencyTargetMs;
+}
+
+/** Little's law: how long, in ms, a call spends among `inflight` calls answered at `answered` a second (Infinity when none are). */
+function waitMs(inflight: number, answered: number): number {
+  return answered > 0 ? (1000 * inflight) / answered : Infinity;
 }

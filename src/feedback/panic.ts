@@ -44,7 +44,7 @@ export interface PanicCount {
   readonly cutSlow?: number;
   readonly overwhelmed?: boolean;
   /**
-   * Of `cutSlow`, those whose cut has had CUT_HOLD_MS to show and whose standing is still
+   * Of `cutSlow`, those whose cut has had CUT_HOLD_MS to show and whose cost is still
    * near its highest since the cut (UNRELIEVED_FRACTION): the shift did not relieve them.
    * When these alone are over the threshold while the receivers are loaded (headroom.ts),
    * the panic needs no confirmation either: the next round of cuts would only push the

@@ -30,8 +30,8 @@ function trim(x: number): string {
   return (Math.round(x * 10) / 10).toString();
 }
 
-/** What makes up the cost, shortest first: "latency 412ms" or "latency 30ms with 12% errors". */
 /**
+ * What makes up the cost, shortest first: "latency 412ms" or "latency 30ms with 12% errors".
  * `held`: the calls in flight and answered per second when they stood in for the latency
  * this tick (inflight.ts), so that a latency the histogram does not show is explained.
  */

@@ -157,16 +157,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const noise = noiseFactor(noiseVar);
   const strays: number[] = [];
   for (const w of work) {
-    const ratio = w.current && !w.ejected ? scores.get(w.address)?.ratio : undefined;
+    const sc = w.current && !w.ejected ? scores.get(w.address) : undefined;
+    // The episode's peak is of the cost itself, not of the standing: loaded receivers raise
+    // the reference, and a cut endpoint's standing falls with it while nothing got better.
+    if (sc?.cost !== undefined && w.episodeAt > 0 && w.control < 1) w.episodePeak = Math.max(w.episodePeak, sc.cost);
+    const ratio = sc?.ratio;
     if (ratio === undefined) continue;
     if (w.typicalRatio > 0 && ratio > 0) strays.push(Math.log(ratio / w.typicalRatio));
     w.typicalRatio = nextTypicalRatio(w.typicalRatio, ratio, sinceTickMs);
-  }
-  // The episode's peak is of the cost itself, not of the standing: loaded receivers raise
-  // the reference, and a cut endpoint's standing falls with it while nothing got better.
-  for (const w of work) {
-    const cost = w.current && !w.ejected && w.episodeAt > 0 && w.control < 1 ? scores.get(w.address)?.cost : undefined;
-    if (cost !== undefined) w.episodePeak = Math.max(w.episodePeak, cost);
   }
   const nextNoise = freshness === 'fresh' ? nextNoiseVar(noiseVar, spreadOf(strays), sinceTickMs) : noiseVar;
 
@@ -427,7 +425,6 @@ function stateOf(w: Working, degraded: boolean, slowStarting: boolean, stale: bo
   if (degraded || w.control < 1) return 'degraded';
   return 'healthy';
 }
-
 
 function deepIn(held: why.HeldCalls | undefined, latencyTargetMs: number): boolean {
   return held !== undefined && deepBacklog(held.inflight, held.answered, latencyTargetMs);
