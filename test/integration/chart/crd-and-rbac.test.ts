@@ -70,7 +70,7 @@ describe('the CRD and RBAC the chart ships are the ones in deploy/', () => {
     expect(validator.validate(broken)).toEqual([
       'status: must NOT have additional properties (ejected)',
       'status.endpoints[0].weight: must be >= 1',
-      'status.endpoints[1].state: must be equal to one of the allowed values',
+      'status.endpoints[1].state: must be one of ["healthy","degraded","ejected","slow-start","stale"]',
     ]);
   });
 

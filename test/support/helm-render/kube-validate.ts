@@ -17,19 +17,19 @@
 import * as k8s from '@kubernetes/client-node';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Ajv, type ErrorObject } from 'ajv';
-import { validate as deployment } from 'kubernetes-models/_schemas/IoK8sApiAppsV1Deployment';
-import { validate as lease } from 'kubernetes-models/_schemas/IoK8sApiCoordinationV1Lease';
-import { validate as configMap } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap';
-import { validate as namespace } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Namespace';
-import { validate as secret } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret';
-import { validate as service } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service';
-import { validate as serviceAccount } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount';
-import { validate as crd } from 'kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition';
-import { validate as pdb } from 'kubernetes-models/_schemas/IoK8sApiPolicyV1PodDisruptionBudget';
-import { validate as clusterRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRole';
-import { validate as clusterRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding';
-import { validate as role } from 'kubernetes-models/_schemas/IoK8sApiRbacV1Role';
-import { validate as roleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1RoleBinding';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 
 /** An ajv-style compiled validator, as kubernetes-models exports them. */
 interface CompiledValidator {
@@ -43,35 +43,42 @@ interface BuiltinKind {
   readonly model: string | undefined;
 }
 
-const serviceMonitor: CompiledValidator = (data) => {
-  serviceMonitor.errors = null;
-  try {
-    new ServiceMonitor(data as ConstructorParameters<typeof ServiceMonitor>[0]).validate();
-    return true;
-  } catch (err) {
-    serviceMonitor.errors = (err as { errors?: ErrorObject[] }).errors ?? [
-      { instancePath: '', schemaPath: '', keyword: 'error', params: {}, message: String(err) },
-    ];
-    return false;
-  }
-};
+/** A kubernetes-models model class: its `validate()` throws ajv's errors. */
+type ModelClass = new (data: never) => { validate(): void };
+
+/** The validator of a kubernetes-models model (its upstream OpenAPI schema). */
+function validatorOf(Model: ModelClass): CompiledValidator {
+  const check: CompiledValidator = (data) => {
+    check.errors = null;
+    try {
+      new Model(data as never).validate();
+      return true;
+    } catch (err) {
+      check.errors = (err as { errors?: ErrorObject[] }).errors ?? [
+        { instancePath: '', schemaPath: '', keyword: 'error', params: {}, message: String(err) },
+      ];
+      return false;
+    }
+  };
+  return check;
+}
 
 const BUILTIN: Readonly<Record<string, BuiltinKind>> = {
-  'apps/v1/Deployment': { validate: deployment, model: 'V1Deployment' },
-  'coordination.k8s.io/v1/Lease': { validate: lease, model: 'V1Lease' },
-  'v1/ConfigMap': { validate: configMap, model: 'V1ConfigMap' },
-  'v1/Namespace': { validate: namespace, model: 'V1Namespace' },
-  'v1/Secret': { validate: secret, model: 'V1Secret' },
-  'v1/Service': { validate: service, model: 'V1Service' },
-  'v1/ServiceAccount': { validate: serviceAccount, model: 'V1ServiceAccount' },
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': { validate: crd, model: 'V1CustomResourceDefinition' },
-  'policy/v1/PodDisruptionBudget': { validate: pdb, model: 'V1PodDisruptionBudget' },
-  'rbac.authorization.k8s.io/v1/ClusterRole': { validate: clusterRole, model: 'V1ClusterRole' },
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { validate: clusterRoleBinding, model: 'V1ClusterRoleBinding' },
-  'rbac.authorization.k8s.io/v1/Role': { validate: role, model: 'V1Role' },
-  'rbac.authorization.k8s.io/v1/RoleBinding': { validate: roleBinding, model: 'V1RoleBinding' },
+  'apps/v1/Deployment': { validate: validatorOf(Deployment), model: 'V1Deployment' },
+  'coordination.k8s.io/v1/Lease': { validate: validatorOf(Lease), model: 'V1Lease' },
+  'v1/ConfigMap': { validate: validatorOf(ConfigMap), model: 'V1ConfigMap' },
+  'v1/Namespace': { validate: validatorOf(Namespace), model: 'V1Namespace' },
+  'v1/Secret': { validate: validatorOf(Secret), model: 'V1Secret' },
+  'v1/Service': { validate: validatorOf(Service), model: 'V1Service' },
+  'v1/ServiceAccount': { validate: validatorOf(ServiceAccount), model: 'V1ServiceAccount' },
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': { validate: validatorOf(CustomResourceDefinition), model: 'V1CustomResourceDefinition' },
+  'policy/v1/PodDisruptionBudget': { validate: validatorOf(PodDisruptionBudget), model: 'V1PodDisruptionBudget' },
+  'rbac.authorization.k8s.io/v1/ClusterRole': { validate: validatorOf(ClusterRole), model: 'V1ClusterRole' },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { validate: validatorOf(ClusterRoleBinding), model: 'V1ClusterRoleBinding' },
+  'rbac.authorization.k8s.io/v1/Role': { validate: validatorOf(Role), model: 'V1Role' },
+  'rbac.authorization.k8s.io/v1/RoleBinding': { validate: validatorOf(RoleBinding), model: 'V1RoleBinding' },
   // prometheus-operator's CRD schema; client-node has no model for it.
-  'monitoring.coreos.com/v1/ServiceMonitor': { validate: serviceMonitor, model: undefined },
+  'monitoring.coreos.com/v1/ServiceMonitor': { validate: validatorOf(ServiceMonitor), model: undefined },
 };
 
 type Obj = Record<string, unknown>;
@@ -90,7 +97,7 @@ function pathOf(instancePath: string): string {
     .join('');
 }
 
-/** kubernetes-models compiles its validators without messages: word the common ones. */
+/** The common keywords in one wording, whichever ajv compiled kubernetes-models' validators (with messages or without). */
 function messageOf(e: ErrorObject): string {
   const p = e.params as Obj;
   switch (e.keyword) {
@@ -111,7 +118,7 @@ function messageOf(e: ErrorObject): string {
 }
 
 function describeAjv(e: ErrorObject): string {
-  return `${pathOf(e.instancePath)}: ${e.keyword === 'additionalProperties' || !e.message ? messageOf(e) : e.message}`;
+  return `${pathOf(e.instancePath)}: ${messageOf(e)}`;
 }
 
 interface AttributeType {
