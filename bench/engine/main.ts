@@ -50,11 +50,16 @@ function buildSamples(topology: Topology, at: number): Samples {
       const troubled = s % 10 === 0;
       const slow = troubled && e === 3 ? 5 : 1;
       const errors = troubled && e === 7 ? 0.3 : random() * 0.01;
+      // CPU follows the calls a backend serves (0.01 s of CPU a call, ±5%), as a real
+      // one's does: its capacity (rate over CPU) is steady, as the loop expects (the
+      // samples before 6 Dec drew CPU independently of the rate, a capacity that jumped
+      // by 2× from tick to tick).
+      const requestRate = 50 + 10 * random();
       map.set(ep.address, {
         latencyMs: 30 * slow * (0.8 + 0.4 * random()),
         errorRatio: errors,
-        requestRate: 50 + 10 * random(),
-        cpu: 0.4 + 0.2 * random(),
+        requestRate,
+        cpu: (requestRate / 110) * (0.95 + 0.1 * random()),
         memory: 0.5,
       });
     });

@@ -17,6 +17,8 @@ export interface Contender {
   readonly lbConfig?: readonly object[];
   /** How it is configured, for the report. */
   readonly how: string;
+  /** weir only: with a CPU signal (cpu-profile.ts). */
+  readonly cpu?: boolean;
 }
 
 const sec = (seconds: number): { seconds: number; nanos: number } => ({
@@ -87,6 +89,12 @@ export const CONTENDERS: readonly Contender[] = [
     how: 'out-of-band ORCA every 1 s, blackout 1 s, weight update 0.5 s, error-utilisation penalty 3',
   },
   { name: 'weir', kind: 'weir', how: 'weir with file discovery, Prometheus scraping every 1 s, 1 s tick, default policy, over xDS' },
+  {
+    name: 'weir-cpu',
+    kind: 'weir',
+    cpu: true,
+    how: 'weir as above with a CPU signal: each backend\'s busy time over its capacity (what a CPU-bound server\'s CPU seconds over its limit say), scraped every 1 s',
+  },
   { name: 'oracle', kind: 'oracle', how: 'static weights best for each phase (scenarios.ts oracleWeights), pushed over xDS when the phase begins' },
 ];
 

@@ -16,6 +16,7 @@ import { analyse, buildTimeline, phaseBounds, type Figures, type RunCalls, type 
 import { startClientPool } from './client-pool.js';
 import type { CallRecords } from './client-protocol.js';
 import { findContenders, peerChannelOptions, type Contender } from './contenders.js';
+import { CPU_PROFILE, cpuProfilesText } from './cpu-profile.js';
 import {
   BACKEND_COUNT,
   DEFAULT_CALIBRATION,
@@ -157,9 +158,17 @@ async function drain(backends: readonly Backend[]): Promise<void> {
   while (Date.now() < deadline && backends.some((b) => b.stats.inflight > 0)) await sleep(50);
 }
 
+/** How a weir contender finds its service: the endpoints file, and the profiles file it names a profile of. */
+interface WeirFiles {
+  readonly endpointsFile: string;
+  readonly profilesFile?: string;
+}
+
 interface Shared {
   readonly backends: readonly Backend[];
   readonly endpointsFile: string;
+  /** For `weir-cpu` (cpu-profile.ts). */
+  readonly cpuFiles: WeirFiles;
   readonly prometheusUrl: string;
   readonly opts: BenchOptions;
 }
@@ -178,9 +187,10 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   const addresses = backends.map((b) => b.grpcAddress.split(':')[0]!);
   let xds: XdsContender | undefined;
   let oracle: OracleContender | undefined;
+  const weirFiles: WeirFiles = contender.cpu === true ? shared.cpuFiles : { endpointsFile: shared.endpointsFile };
   if (contender.kind === 'weir') {
     xds = await startWeirContender({
-      endpointsFile: shared.endpointsFile,
+      ...weirFiles,
       prometheusUrl: shared.prometheusUrl,
       service: SERVICE,
       intervalMs: 1_000,
@@ -222,7 +232,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
     const startAt = Date.now() + 1_000;
     if (opts.recordSamples) {
       recorder = await startSampleRecorder({
-        endpointsFile: shared.endpointsFile,
+        ...weirFiles,
         prometheusUrl: shared.prometheusUrl,
         signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS,
         serviceId: serviceId(SERVICE),
@@ -288,14 +298,14 @@ export interface FileEndpoint {
   readonly port: number;
 }
 
-/** The endpoints file: one Service, opted in, five endpoints. */
-export function endpointsFileText(endpoints: readonly FileEndpoint[]): string {
+/** The endpoints file: one Service, opted in (with the signal profile `profile`, if given), five endpoints. */
+export function endpointsFileText(endpoints: readonly FileEndpoint[], profile?: string): string {
   return stringify({
     services: [
       {
         namespace: SERVICE.namespace,
         name: SERVICE.name,
-        annotations: { 'weir.dev/enabled': 'true' },
+        annotations: { 'weir.dev/enabled': 'true', ...(profile !== undefined ? { 'weir.dev/profile': profile } : {}) },
         ports: [{ name: 'grpc', port: SERVICE_PORT }],
         endpoints: endpoints.map((e) => ({ address: e.address, pod: e.pod, zone: 'local', ports: { grpc: e.port } })),
       },
@@ -346,8 +356,12 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
         }),
       );
     }
+    const fileEndpoints = backends.map((b) => ({ address: b.grpcAddress.split(':')[0]!, pod: b.name, port: b.grpcPort }));
     const endpointsFile = path.join(workDir, 'endpoints.yaml');
-    await writeFile(endpointsFile, endpointsFileText(backends.map((b) => ({ address: b.grpcAddress.split(':')[0]!, pod: b.name, port: b.grpcPort }))));
+    await writeFile(endpointsFile, endpointsFileText(fileEndpoints));
+    const cpuFiles = { endpointsFile: path.join(workDir, 'endpoints-cpu.yaml'), profilesFile: path.join(workDir, 'profiles-cpu.yaml') };
+    await writeFile(cpuFiles.endpointsFile, endpointsFileText(fileEndpoints, CPU_PROFILE));
+    await writeFile(cpuFiles.profilesFile, cpuProfilesText());
     prometheus = await startPrometheus({
       scrapeIntervalMs: 1_000,
       scrapeTargets: backends.map((b) => ({
@@ -355,7 +369,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
         labels: { namespace: SERVICE.namespace, service: SERVICE.name, pod: b.name },
       })),
     });
-    const shared: Shared = { backends, endpointsFile, prometheusUrl: prometheus.url, opts };
+    const shared: Shared = { backends, endpointsFile, cpuFiles, prometheusUrl: prometheus.url, opts };
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       const bounds = phaseBounds(scenario);

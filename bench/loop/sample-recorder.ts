@@ -32,6 +32,7 @@ export async function startSampleRecorder(opts: {
   endpointsFile: string;
   prometheusUrl: string;
   signalWindowMs: number;
+  profilesFile?: string | undefined;
   serviceId: string;
   /** Epoch ms of the scenario's second 0. */
   startAt: number;

@@ -29,6 +29,8 @@ export interface WeirContenderOptions {
   readonly intervalMs: number;
   /** rate() window of the signal queries, ms. */
   readonly signalWindowMs: number;
+  /** A profiles file (`--profiles`) for the profile the endpoints file names. */
+  readonly profilesFile?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface WeirContenderOptions {
  * contender and the sample recorder, so that the recorder reads what weir reads.
  */
 export function benchWeirConfig(
-  opts: { endpointsFile: string; prometheusUrl: string; signalWindowMs: number },
+  opts: { endpointsFile: string; prometheusUrl: string; signalWindowMs: number; profilesFile?: string | undefined },
   extra: Record<string, string> = {},
 ): WeirConfig {
   const parsed = parseConfig(
@@ -46,6 +48,7 @@ export function benchWeirConfig(
       'endpoints-file': opts.endpointsFile,
       'prometheus-url': opts.prometheusUrl,
       'signal-window': `${opts.signalWindowMs}ms`,
+      ...(opts.profilesFile !== undefined ? { profiles: opts.profilesFile } : {}),
       ...extra,
     },
     {},

@@ -30,6 +30,7 @@ import {
   RESTORE_KNEE,
   TRIM_CUT,
   TRIM_HOLD_MS,
+  CAPACITY_HYSTERESIS,
 } from './tuning.js';
 
 /** The fraction of a full step a tick of `dtMs` may take: ticks faster than 1 s take less. */
@@ -64,6 +65,8 @@ export interface ControlResult {
   readonly deepened?: boolean;
   /** True for a trim: a small cut for a standing over the band that persists (`persistentExcess`). */
   readonly trimmed?: boolean;
+  /** True when the endpoint's capacity ceiling set the result (a cut to it, or a restore stopped there). */
+  readonly capped?: boolean;
 }
 
 /** What the controller remembers of its last cut. */
@@ -119,9 +122,31 @@ export function controlStep(
   cut: CutMemory,
   noise = 1,
   typical = 0,
+  ceiling?: number,
+): ControlResult {
+  if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
+  const r = latencyStep(control, ratio, fraction, policy, cut, noise, typical);
+  if (ceiling === undefined || !(r.control > ceiling)) return r;
+  // Over its capacity share: down to it (a cut's limit at most in one step) — a trim, which
+  // begins no episode of trouble — unless latency cut deeper; a restore stops there.
+  if (control > ceiling * (1 + CAPACITY_HYSTERESIS)) {
+    return { control: Math.max(ceiling, control * maxCut(policy, 1), policy.weightFloor), action: 'cut', deepenFrom: 0, trimmed: true, capped: true };
+  }
+  if (r.action === 'restore') return control < ceiling ? { control: ceiling, action: 'restore', capped: true } : { control, action: 'hold' };
+  return r;
+}
+
+/** controlStep on the reading alone. */
+function latencyStep(
+  control: number,
+  ratio: number,
+  fraction: number,
+  policy: ServicePolicy,
+  cut: CutMemory,
+  noise: number,
+  typical: number,
 ): ControlResult {
   const floor = policy.weightFloor;
-  if (ratio === undefined || fraction <= 0) return { control, action: 'hold' };
   // The size of a cut is what the reading asks for; the noise only decides whether the
   // reading is trusted (a test's threshold, not its estimate).
   const trusted = ratio > (1 + CUT_BAND) * Math.max(1, noise);

@@ -26,6 +26,7 @@ import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
+import { capacityCeilings } from './utilisation.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   CUT_BAND,
@@ -256,8 +257,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // turning slow must not wait for the others to look calm.
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
   const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
+  // With a CPU signal, each endpoint's capacity share (utilisation.ts).
+  const ceilings = !panic && freshness === 'fresh' ? capacityCeilings(work) : [];
   if (!panic && freshness === 'fresh') {
-    for (const w of work) {
+    for (let k = 0; k < work.length; k++) {
+      const w = work[k]!;
       if (!w.current || w.ejected || added.has(w.address) || released.has(w.address)) continue;
       const ratio = scores.get(w.address)!.ratio;
       const sinceCutMs = w.lastCutAt === 0 ? Infinity : now - w.lastCutAt;
@@ -270,7 +274,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         deepenOpen: now < w.deepenUntil,
         backlog: deepIn(held?.get(w.address), policy.latencyTargetMs),
         provenFrom: w.episodeProven,
-      }, w.control < 1 ? noise : loadedNoise, w.typicalRatio));
+      }, w.control < 1 ? noise : loadedNoise, w.typicalRatio, ceilings[k]));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
     const movedNow = limitShift(work, proposals, scores, baselineMs, inRound ? previous.roundMoved : 0);
@@ -293,6 +297,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const endpointAge = now - (w.lastDataAt > 0 ? w.lastDataAt : w.firstSeenAt);
     let action: ControlAction | 'drift' = 'hold';
     let trimmed = false;
+    let capped = false;
     let kind: DecisionKind = 'shift';
     let reason: string | undefined;
     if (added.has(w.address)) {
@@ -318,6 +323,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const r = proposals.get(w.address) ?? { control: w.control, action: 'hold' };
       action = r.action;
       trimmed = r.trimmed === true;
+      capped = r.capped === true;
       if (action === 'cut') {
         // Remember the level where trouble began (the first cut after a good reading):
         // restores slow down near it. Further cuts of an endpoint that never looked good
@@ -376,7 +382,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         panicExit: wasPanic && !panic,
         action,
         slowStartBinds: slowStarting && effective < w.control,
-        cut: () => (trimmed ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio) : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address))),
+        cut: () =>
+          capped
+            ? why.capacityReason(w.signals, ceilings[k] ?? 1)
+            : trimmed
+              ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio)
+              : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address)),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),

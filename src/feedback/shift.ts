@@ -60,11 +60,18 @@ export function capShift(work: readonly Working[], proposals: Map<string, Contro
     const p = proposals.get(w.address);
     if (p?.action !== 'cut') continue;
     // A capped cut already moves what the others can take: it is not deepened later. A
-    // capped trim is still a trim (it begins no episode).
+    // capped trim is still a trim (it begins no episode), and a cut to a capacity share
+    // still one.
     proposals.set(
       w.address,
       scale > 0
-        ? { control: w.control * (1 - (1 - p.control / w.control) * scale), action: 'cut', deepenFrom: 0, ...(p.trimmed === true ? { trimmed: true } : {}) }
+        ? {
+            control: w.control * (1 - (1 - p.control / w.control) * scale),
+            action: 'cut',
+            deepenFrom: 0,
+            ...(p.trimmed === true ? { trimmed: true } : {}),
+            ...(p.capped === true ? { capped: true } : {}),
+          }
         : { control: w.control, action: 'hold' },
     );
   }

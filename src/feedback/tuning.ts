@@ -267,6 +267,27 @@ export const PANIC_COOLDOWN_MS = 30_000;
 /** Slow-start aggression (Envoy's `aggression`): 1 is a linear ramp. */
 export const SLOW_START_AGGRESSION = 1;
 
+/**
+ * With a CPU signal, an endpoint's capacity is its request rate over its CPU (calls a
+ * second at 100%; weighted_round_robin's qps / utilisation), which, unlike its latency,
+ * does not depend on the load the weight sends it. Its multiplier is capped at its
+ * capacity over the largest peer's, times (1 + CAPACITY_MARGIN) for the estimates'
+ * noise: the capacity shares, what the loop benchmark's oracle serves when every
+ * backend is needed (utilisation.ts).
+ */
+export const CAPACITY_MARGIN = 0.1;
+/**
+ * Capacities within this fraction of the largest count as equal: no ceiling. Among equal
+ * backends the estimates stray (on the loop benchmark the healthy four read 18.3–21.4
+ * calls a second at 100%, 0.86 of the largest), and a ceiling would cut one of them on
+ * noise.
+ */
+export const CAPACITY_EQUAL = 0.8;
+/** Under this CPU an endpoint's capacity is not estimated (an idle backend's ratio is noise). */
+export const CAPACITY_MIN_CPU = 0.05;
+/** A multiplier over its ceiling by more than this fraction is brought down to it. */
+export const CAPACITY_HYSTERESIS = 0.05;
+
 /** CPU or memory utilisation above this adds a hot-spot penalty to the cost. */
 export const HOT_UTILISATION = 0.9;
 /** The cost multiplier at 100% utilisation (linear from HOT_UTILISATION). */

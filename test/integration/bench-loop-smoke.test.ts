@@ -17,7 +17,7 @@ afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
-const CONTENDERS = ['round_robin', 'outlier_detection', 'weighted_round_robin', 'weir', 'oracle'];
+const CONTENDERS = ['round_robin', 'outlier_detection', 'weighted_round_robin', 'weir', 'weir-cpu', 'oracle'];
 
 test(
   'bench/loop smoke: every contender is served and the outputs are complete',
@@ -57,6 +57,7 @@ test(
     // weir and the oracle publish weights the harness can observe; round_robin's are equal.
     const byName = new Map(scenario.contenders.map((c) => [c.name, c]));
     expect(byName.get('weir')!.weights.some((w) => w !== null)).toBe(true);
+    expect(byName.get('weir-cpu')!.weights.some((w) => w !== null)).toBe(true);
     // The oracle keeps the 5× slower backend 3 at the floor while the others can carry the load.
     expect(byName.get('oracle')!.weights.some((w) => w !== null && w[2] === 1 && w[0] === 1000)).toBe(true);
     expect(byName.get('round_robin')!.figures.weightChangesPerMin).toBe(0);

@@ -190,11 +190,14 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
           limiter.release();
           return;
         }
+        const serviceMs = sampleServiceTimeMs(state.serviceTimeMs, random);
+        const capacity = state.capacity;
         const timer = setTimeout(() => {
           timers.delete(timer);
           limiter.release();
+          metrics.addBusy(serviceMs / 1000 / capacity);
           finish(call, callback, arrival, !state.failFast && random() < state.errorRate);
-        }, sampleServiceTimeMs(state.serviceTimeMs, random));
+        }, serviceMs);
         timers.add(timer);
       },
       () => undefined,

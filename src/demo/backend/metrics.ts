@@ -1,4 +1,4 @@
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Histogram buckets in seconds, fine enough from 1 ms to 5 s that a quantile estimate
@@ -14,6 +14,7 @@ export const BACKEND_METRIC_NAMES = Object.freeze({
   duration: 'http_server_request_duration_seconds',
   inflight: 'http_server_active_requests',
   capacity: 'weir_demo_capacity',
+  busy: 'weir_demo_busy_seconds_total',
 });
 
 /** Status label values: "200" for a served call, "503" for UNAVAILABLE. */
@@ -29,6 +30,8 @@ export interface BackendMetrics {
   observe(status: StatusLabel, seconds: number): void;
   setInflight(n: number): void;
   setCapacity(n: number): void;
+  /** Count a served call's service time over the capacity it ran at (see `busy`). */
+  addBusy(seconds: number): void;
 }
 
 export function createBackendMetrics(): BackendMetrics {
@@ -50,6 +53,14 @@ export function createBackendMetrics(): BackendMetrics {
     help: 'Calls the backend serves at once.',
     registers: [registry],
   });
+  // What a CPU-bound server's CPU seconds over its limit would say: each call adds its
+  // service time over the capacity (one slot's share of the server), so rate() is the
+  // share of the capacity in use, 0..1. Queued time is not busy time.
+  const busy = new Counter({
+    name: BACKEND_METRIC_NAMES.busy,
+    help: 'Service time of the calls served over the capacity they ran at, in seconds (rate: the share of the capacity in use).',
+    registers: [registry],
+  });
   // Both label values exist from the start, so that rate() over errors is 0, not absent.
   duration.zero({ http_response_status_code: '200' });
   duration.zero({ http_response_status_code: '503' });
@@ -58,5 +69,6 @@ export function createBackendMetrics(): BackendMetrics {
     observe: (status, seconds) => duration.observe({ http_response_status_code: status }, seconds),
     setInflight: (n) => inflight.set(n),
     setCapacity: (n) => capacity.set(n),
+    addBusy: (seconds) => busy.inc(seconds),
   };
 }

@@ -11,7 +11,7 @@
  * - An unsubscribe-only request needs no answer; system_version_info is informational.
  * - At most one un-ACKed response per type; CDS changes re-send their CLAs (warming).
  */
-import { PUSH_ORDER, TYPE_URL, type EncodedResource, type TypeUrl } from '../types.js';
+import { TYPE_URL, type EncodedResource, type TypeUrl } from '../types.js';
 import type { CacheChange } from '../cache/xds-cache.js';
 import type { TypeSnapshot } from '../cache/snapshot.js';
 import { status } from '@grpc/grpc-js';
@@ -68,7 +68,7 @@ function newState(): TypeState {
   };
 }
 
-export class DeltaStream extends AdsStream<TypeState> {
+export class DeltaStream extends AdsStream<TypeState, Plan> {
   readonly variant: Variant = 'delta';
 
   /** Process one request. Never throws for bad input: it closes or ignores. */
@@ -159,31 +159,16 @@ export class DeltaStream extends AdsStream<TypeState> {
     }
   }
 
-  /** Send what `types` need, in push order (see SotwStream.evaluate). */
-  private evaluate(types: Set<TypeUrl>): void {
-    const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
-    if (!snapshot || this.isClosed()) return;
-    const plans: Plan[] = [];
-    for (const type of PUSH_ORDER) {
-      if (!types.has(type)) continue;
-      const st = this.states.get(type);
-      if (!st?.requested || st.pending) continue;
-      const ts = snapshot.types.get(type);
-      const plan = planDelta(type, st, ts);
-      if (!plan) {
-        if (this.kind && ts) this.deps.convergence.done(this.deps.id, this.kind, type, ts.version);
-        continue;
-      }
-      plans.push(plan);
-      if (type === TYPE_URL.CLUSTER && this.warm(plan)) types.add(TYPE_URL.ENDPOINT);
-    }
-    const removalOnly = (p: Plan) => p.resources.length === 0 && p.removed.length > 0;
-    const ordered = [...plans.filter((p) => !removalOnly(p)), ...plans.filter(removalOnly).reverse()];
-    for (const plan of ordered) this.send(plan);
+  protected plan(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): Plan | undefined {
+    return planDelta(type, st, ts);
   }
 
-  /** Changed clusters warm until their CLA arrives: send those CLAs again (go-control-plane #245). */
-  private warm(plan: Plan): boolean {
+  protected removalOnly(plan: Plan): boolean {
+    return plan.resources.length === 0 && plan.removed.length > 0;
+  }
+
+  /** A delta plan holds only the clusters that changed: send all their CLAs again. */
+  protected warm(_cds: TypeState, plan: Plan): boolean {
     const eds = this.states.get(TYPE_URL.ENDPOINT);
     if (!eds) return false;
     let warmed = false;
@@ -196,7 +181,7 @@ export class DeltaStream extends AdsStream<TypeState> {
     return warmed;
   }
 
-  private send(plan: Plan): void {
+  protected send(plan: Plan): void {
     const st = this.state(plan.type);
     const nonce = this.nonces.next();
     const bytes = encodeDeltaResponse({
@@ -215,11 +200,7 @@ export class DeltaStream extends AdsStream<TypeState> {
       st.has.delete(name);
       if (st.names.has(name)) st.reportedMissing.add(name);
     }
-    st.nonce = nonce;
-    st.answered = true;
-    st.pending = { version: plan.version, names: plan.resources.map((r) => r.name) };
-    this.recordPush(plan.type, plan.version, nonce, plan.resources.length, plan.removed.length);
-    this.deps.write(bytes);
+    this.deliver(st, plan, nonce, bytes, plan.removed.length);
   }
 }
 

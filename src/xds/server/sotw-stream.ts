@@ -12,7 +12,7 @@
  * - A CDS change re-sends the CLAs of the changed clusters (warming); responses go out
  *   CDS → EDS → LDS → RDS, removal-only responses last.
  */
-import { PUSH_ORDER, TYPE_URL, type EncodedResource, type TypeUrl } from '../types.js';
+import { TYPE_URL, type EncodedResource, type TypeUrl } from '../types.js';
 import type { CacheChange } from '../cache/xds-cache.js';
 import type { TypeSnapshot } from '../cache/snapshot.js';
 import type { DiscoveryRequestMsg } from './ads-definition.js';
@@ -78,7 +78,7 @@ function newState(): TypeState {
   };
 }
 
-export class SotwStream extends AdsStream<TypeState> {
+export class SotwStream extends AdsStream<TypeState, Plan> {
   readonly variant: Variant = 'sotw';
 
   /** Process one request. Never throws for bad input: it closes or ignores. */
@@ -176,36 +176,16 @@ export class SotwStream extends AdsStream<TypeState> {
     return this.kind ? this.deps.cache.snapshot(this.kind)?.types.get(type)?.resources : undefined;
   }
 
-  /**
-   * Send what `types` need, in push order. A type is evaluated whenever its snapshot,
-   * its subscription or its pending state changes, so the others need no look.
-   */
-  private evaluate(types: Set<TypeUrl>): void {
-    const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
-    if (!snapshot || this.isClosed()) return;
-    const plans: Plan[] = [];
-    for (const type of PUSH_ORDER) {
-      if (!types.has(type)) continue;
-      const st = this.states.get(type);
-      if (!st?.requested || st.pending) continue;
-      const ts = snapshot.types.get(type);
-      const plan = FULL_STATE.has(type) ? planFull(type, st, ts) : planSubset(type, st, ts);
-      if (!plan) {
-        if (this.kind && ts) this.deps.convergence.done(this.deps.id, this.kind, type, ts.version);
-        continue;
-      }
-      plans.push(plan);
-      if (type === TYPE_URL.CLUSTER && this.warm(st, plan)) types.add(TYPE_URL.ENDPOINT);
-    }
-    const ordered = [...plans.filter((p) => !p.removalOnly), ...plans.filter((p) => p.removalOnly).reverse()];
-    for (const plan of ordered) this.send(plan);
+  protected plan(type: TypeUrl, st: TypeState, ts: TypeSnapshot | undefined): Plan | undefined {
+    return FULL_STATE.has(type) ? planFull(type, st, ts) : planSubset(type, st, ts);
   }
 
-  /**
-   * A cluster that changed warms until its CLA arrives, even an unchanged one: forget
-   * the CLAs sent for changed clusters so EDS sends them again (go-control-plane #245).
-   */
-  private warm(cds: TypeState, plan: Plan): boolean {
+  protected removalOnly(plan: Plan): boolean {
+    return plan.removalOnly;
+  }
+
+  /** Forget the CLAs sent for changed clusters, so that EDS sends them again. */
+  protected warm(cds: TypeState, plan: Plan): boolean {
     const eds = this.states.get(TYPE_URL.ENDPOINT);
     if (!eds) return false;
     let warmed = false;
@@ -218,7 +198,7 @@ export class SotwStream extends AdsStream<TypeState> {
     return warmed;
   }
 
-  private send(plan: Plan): void {
+  protected send(plan: Plan): void {
     const st = this.state(plan.type);
     const nonce = this.nonces.next();
     const bytes = encodeSotwResponse({
@@ -230,11 +210,7 @@ export class SotwStream extends AdsStream<TypeState> {
     });
     if (plan.full) st.sent = new Map();
     for (const res of plan.resources) st.sent.set(res.name, res.hash);
-    st.nonce = nonce;
-    st.answered = true;
-    st.pending = { version: plan.version, names: plan.resources.map((r) => r.name) };
-    this.recordPush(plan.type, plan.version, nonce, plan.resources.length);
-    this.deps.write(bytes);
+    this.deliver(st, plan, nonce, bytes);
   }
 }
 

@@ -1,13 +1,16 @@
 /**
  * What SotW and Delta streams share: their dependencies, the node and client kind taken
  * from the first request (XDS.md: only the first request is sure to carry `node`; later
- * requests are attributed to the stream's node), request checks, and NACK bookkeeping.
+ * requests are attributed to the stream's node), request checks, NACK bookkeeping, and
+ * the evaluation of what to send (push order, warming, one un-ACKed response per type).
+ * Each variant plans its own responses and encodes them.
  */
 import type { status } from '@grpc/grpc-js';
 import type { Logger } from '../../lib/log.js';
 import type { CacheChange, XdsCacheView } from '../cache/xds-cache.js';
 import type { XdsMetrics } from '../metrics.js';
-import type { ClientKind, TypeUrl } from '../types.js';
+import { PUSH_ORDER, TYPE_URL, type ClientKind, type EncodedResource, type TypeUrl } from '../types.js';
+import type { TypeSnapshot } from '../cache/snapshot.js';
 import type { NodeMsg, StatusMsg } from './ads-definition.js';
 import { detectClientKind } from './client-kind.js';
 import type { ConvergenceTracker } from './convergence.js';
@@ -47,12 +50,25 @@ const MAX_LOGGED_UNKNOWN = 8;
 
 /** What every per-type stream state holds, whatever the variant. */
 export interface BaseTypeState {
+  /** Whether the client has asked for the type at all. */
+  requested: boolean;
+  /** The latest nonce sent for this type. */
+  nonce: string | undefined;
   /** The un-ACKed response, if any. */
   pending: { version: string; names: readonly string[] } | undefined;
+  /** Whether any response of the type has gone out on this stream. */
+  answered: boolean;
   lastNack: NackRecord | undefined;
 }
 
-export abstract class AdsStream<S extends BaseTypeState = BaseTypeState> {
+/** A response one evaluation decided to send for a type. */
+export interface BasePlan {
+  readonly type: TypeUrl;
+  readonly version: string;
+  readonly resources: readonly EncodedResource[];
+}
+
+export abstract class AdsStream<S extends BaseTypeState = BaseTypeState, P extends BasePlan = BasePlan> {
   /** Per type URL, what this stream knows of the client's subscription. */
   protected readonly states = new Map<TypeUrl, S>();
   protected readonly deps: StreamDeps;
@@ -77,6 +93,58 @@ export abstract class AdsStream<S extends BaseTypeState = BaseTypeState> {
 
   /** A fresh state for a type the client has not asked for before. */
   protected abstract newState(): S;
+
+  /** What the client of this type needs now against `ts`, or undefined when nothing. */
+  protected abstract plan(type: TypeUrl, st: S, ts: TypeSnapshot | undefined): P | undefined;
+
+  /** Whether a plan only takes resources away (such responses go last, in reverse order). */
+  protected abstract removalOnly(plan: P): boolean;
+
+  /**
+   * A CDS plan is going out: mark the CLAs its changed clusters need again (a changed
+   * cluster warms until its CLA arrives, even an unchanged one: go-control-plane #245).
+   * True when any EDS resource must be sent again.
+   */
+  protected abstract warm(cds: S, plan: P): boolean;
+
+  /** Encode and send a plan, updating the type's record of what the client holds. */
+  protected abstract send(plan: P): void;
+
+  /**
+   * Send what `types` need, in push order (CDS → EDS → LDS → RDS), removal-only responses
+   * last and in reverse. A type is evaluated whenever its snapshot, its subscription or
+   * its pending state changes, so the others need no look; one with an un-ACKed response
+   * waits for its ACK.
+   */
+  protected evaluate(types: Set<TypeUrl>): void {
+    const snapshot = this.kind ? this.deps.cache.snapshot(this.kind) : undefined;
+    if (!snapshot || this.closed) return;
+    const plans: P[] = [];
+    for (const type of PUSH_ORDER) {
+      if (!types.has(type)) continue;
+      const st = this.states.get(type);
+      if (!st?.requested || st.pending) continue;
+      const ts = snapshot.types.get(type);
+      const plan = this.plan(type, st, ts);
+      if (!plan) {
+        if (this.kind && ts) this.deps.convergence.done(this.deps.id, this.kind, type, ts.version);
+        continue;
+      }
+      plans.push(plan);
+      if (type === TYPE_URL.CLUSTER && this.warm(st, plan)) types.add(TYPE_URL.ENDPOINT);
+    }
+    const last = plans.filter((p) => this.removalOnly(p)).reverse();
+    for (const plan of [...plans.filter((p) => !this.removalOnly(p)), ...last]) this.send(plan);
+  }
+
+  /** A plan's response is encoded: record it as the type's pending one and write it. */
+  protected deliver(st: S, plan: P, nonce: string, bytes: Buffer, removed = 0): void {
+    st.nonce = nonce;
+    st.answered = true;
+    st.pending = { version: plan.version, names: plan.resources.map((r) => r.name) };
+    this.recordPush(plan.type, plan.version, nonce, plan.resources.length, removed);
+    this.deps.write(bytes);
+  }
 
   /** The last NACK of a type, for diagnostics. */
   lastNack(type: TypeUrl): NackRecord | undefined {
@@ -152,7 +220,7 @@ export abstract class AdsStream<S extends BaseTypeState = BaseTypeState> {
     this.log.debug({ typeUrl: type, nonce: nonce.slice(0, 100) }, 'xds stale nonce');
   }
 
-  protected recordPush(type: TypeUrl, version: string, nonce: string, count: number, removed = 0): void {
+  private recordPush(type: TypeUrl, version: string, nonce: string, count: number, removed = 0): void {
     this.deps.metrics.pushes.inc({ type_url: type, variant: this.variant });
     if (this.kind) this.deps.convergence.expect(this.deps.id, this.kind, type, version);
     this.log.debug({ typeUrl: type, version, nonce, resources: count, removed }, 'xds push');

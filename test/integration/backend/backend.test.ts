@@ -193,6 +193,24 @@ describe('demo backend', () => {
     expect(text).not.toMatch(/pod=|namespace=/);
   });
 
+  test('counts busy time as the service time of served calls over the capacity (a CPU over its limit), fast failures none', async () => {
+    const b = await backend({ serviceTimeMs: 40, capacity: 2 });
+    const c = client(b);
+    for (let i = 0; i < 4; i++) await call(c);
+    b.set({ errorRate: 1, failFast: true });
+    await call(c);
+    const text = await (await fetch(b.metricsUrl)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    const busy = value(/^weir_demo_busy_seconds_total (\S+)$/m);
+    const served = value(/^http_server_request_duration_seconds_sum\{http_response_status_code="200"\} (\S+)$/m);
+    // One call at a time, so a call's duration is its service time (plus the server's own
+    // handling, less a timer that fires a fraction of a millisecond early); each used one
+    // of the two slots.
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual((1.03 * served) / 2);
+    expect(busy).toBeGreaterThan((0.8 * served) / 2);
+  });
+
   test('with orca, serves out-of-band ORCA reports whose utilisation follows in-flight / capacity', async () => {
     const b = await backend({ serviceTimeMs: 1000, capacity: 2, orca: true });
     const c = client(b);

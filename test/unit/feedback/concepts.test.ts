@@ -10,7 +10,8 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS } from '../../../src/feedback/tuning.js';
+import { capacityCeilings, capacityOf } from '../../../src/feedback/utilisation.js';
+import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MARGIN, CAPACITY_MIN_CPU } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
@@ -208,6 +209,38 @@ describe('control', () => {
     const open = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 0.65, deepenFrom: 0.65, deepenOpen: true };
     expect(controlStep(trim.control, 6, 1, p, open, 1.8, 2).control).toBeCloseTo(0.65 * (1.4 / 6));
   });
+  it('with a CPU signal, keeps an endpoint at or under its capacity share', () => {
+    // Near the reference, latency alone restores it (and past its share) ...
+    expect(controlStep(0.54, 1.1, 1, p, never, 1, 1.1).control).toBeGreaterThan(0.55);
+    // ... the ceiling stops the restore there, and brings one over it down, by a cut's limit at most.
+    expect(controlStep(0.54, 1.1, 1, p, never, 1, 1.1, 0.55)).toEqual({ control: 0.55, action: 'restore', capped: true });
+    expect(controlStep(0.55, 1.1, 1, p, never, 1, 1.1, 0.55)).toEqual({ control: 0.55, action: 'hold' });
+    expect(controlStep(0.7, 1, 1, p, never, 1, 1, 0.55)).toEqual({ control: 0.55, action: 'cut', deepenFrom: 0, trimmed: true, capped: true });
+    expect(controlStep(1, 1, 1, p, never, 1, 1, 0.05).control).toBeCloseTo(maxCut(p, 1));
+    // Within its hysteresis it holds; a latency cut deeper than the ceiling is the latency's.
+    expect(controlStep(0.57, 1, 1, p, held, 1, 1, 0.55)).toEqual({ control: 0.57, action: 'hold' });
+    const deep = controlStep(0.7, 3, 1, p, never, 1, 1, 0.55);
+    expect(deep.control).toBeLessThan(0.55);
+    expect(deep.capped).toBeUndefined();
+    // A ceiling over the control changes nothing.
+    expect(controlStep(0.3, 1.1, 1, p, never, 1, 1.1, 0.9)).toEqual(controlStep(0.3, 1.1, 1, p, never, 1, 1.1));
+  });
+  it('estimates capacity as calls a second at 100% CPU, and ceilings against the largest', () => {
+    const e = (cpu: number | undefined, requestRate: number | undefined, current = true, ejected = false) => ({ signals: { cpu, requestRate }, current, ejected });
+    expect(capacityOf({ cpu: 0.7, requestRate: 14 })).toBeCloseTo(20);
+    expect(capacityOf({ cpu: CAPACITY_MIN_CPU / 2, requestRate: 1 })).toBeUndefined();
+    expect(capacityOf({ cpu: 0.5, requestRate: 0 })).toBeUndefined();
+    expect(capacityOf({ requestRate: 10 })).toBeUndefined();
+    // Capacities 20, 20, 40, 80, 80 (the loop benchmark's heterogeneous service) at any load.
+    const ceilings = capacityCeilings([e(0.6, 12), e(0.3, 6), e(0.9, 36), e(0.7, 56), e(0.5, 40)]);
+    [0.25, 0.25, 0.5].forEach((share, i) => expect(ceilings[i]).toBeCloseTo(share * (1 + CAPACITY_MARGIN)));
+    expect(ceilings.slice(3)).toEqual([undefined, undefined]);
+    // Estimates within CAPACITY_EQUAL of the largest are equal backends straying: no ceiling.
+    expect(capacityCeilings([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)])).toEqual([]);
+    // Not from stale or ejected endpoints, and none with fewer than two estimates.
+    expect(capacityCeilings([e(0.5, 10), e(0.5, 100, false), e(0.5, 100, true, true), e(undefined, 5)])).toEqual([]);
+    expect(capacityCeilings([e(0.5, 10), e(0.5, 40, false), e(0.5, 20)])).toEqual([(1 + CAPACITY_MARGIN) * 0.5, undefined, undefined]);
+  });
   it('does not restore right after a cut', () => {
     expect(controlStep(0.1, 1, 1, p, held).action).toBe('hold');
   });
@@ -270,6 +303,36 @@ describe('control', () => {
     const probe = controlStep(0.7, 5, 1, p, { sinceCutMs: 20_000, sinceEpisodeMs: 20_000, cutFrom: 1, deepenFrom: 0, deepenOpen: false });
     expect(probe).toMatchObject({ action: 'cut', deepenFrom: 0 });
     expect(probe.control).toBeCloseTo(0.7 * 0.7);
+  });
+});
+
+describe('capacity from CPU', () => {
+  const addrs = addresses(5);
+  /** A minute of equal latencies; each endpoint answers 12 calls/s at the CPU its capacity (calls/s at 100%) means. */
+  function run(capacities: readonly (number | undefined)[]): Driver {
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    let now = 1_000_000;
+    for (let t = 0; t < 60; t++) {
+      now += 1000;
+      const cpu = (i: number) => (capacities[i] === undefined ? {} : { cpu: 12 / capacities[i]! });
+      d.tick(now, samples(now, { api: Object.fromEntries(addrs.map((a, i) => [a, { latencyMs: 100, errorRatio: 0, requestRate: 12, ...cpu(i) }])) }));
+    }
+    return d;
+  }
+
+  it('serves each endpoint at most its capacity share (plus the margin) when latency sees no difference', () => {
+    const d = run([20, 20, 40, 80, 80]);
+    const w = addrs.map((a) => d.weight('api', a));
+    const top = Math.max(...w);
+    [0.25, 0.25, 0.5, 1, 1].forEach((share, i) => expect(w[i]! / top).toBeCloseTo(Math.min(1, share * (1 + CAPACITY_MARGIN)), 1));
+    const capped = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!;
+    expect(capped.reason).toMatch(/12\.0 calls\/s at CPU 30%: capacity 40\.0 calls\/s, .* is 55% of its fair share: capping there/);
+  });
+
+  it('changes nothing without CPU, or with one endpoint only that reports it', () => {
+    for (const d of [run([undefined, undefined, undefined, undefined, undefined]), run([20, undefined, undefined, undefined, undefined])]) {
+      expect(new Set(addrs.map((a) => d.weight('api', a))).size).toBe(1);
+    }
   });
 });
 

@@ -20,6 +20,7 @@ const sampleArb: fc.Arbitrary<EndpointSample | undefined> = fc.option(
       latencyMs: fc.oneof(fc.double({ min: 0.1, max: 10_000, noNaN: true }), fc.constant(Number.NaN)),
       errorRatio: fc.double({ min: 0, max: 1, noNaN: true }),
       requestRate: fc.double({ min: 0, max: 1000, noNaN: true }),
+      cpu: fc.double({ min: 0, max: 1, noNaN: true }),
     },
     { requiredKeys: [] },
   ),
@@ -168,7 +169,7 @@ describe('engine invariants (property)', () => {
     );
   });
 
-  it('never gives a higher weight for a worse signal (outside panic)', () => {
+  it('never gives a higher weight for a worse signal, CPU included (outside panic)', () => {
     fc.assert(
       fc.property(
         scenarioArb,
@@ -180,7 +181,12 @@ describe('engine invariants (property)', () => {
           const i = pick % sc.n;
           const base = sc.final.samples[i] ?? { latencyMs: 30, errorRatio: 0 };
           const better = { ...base, latencyMs: Number.isFinite(base.latencyMs ?? NaN) ? base.latencyMs : 30, errorRatio: base.errorRatio ?? 0 };
-          const worse = { ...better, latencyMs: better.latencyMs! * slower, errorRatio: better.errorRatio! + (1 - better.errorRatio!) * moreErrors };
+          const worse = {
+            ...better,
+            latencyMs: better.latencyMs! * slower,
+            errorRatio: better.errorRatio! + (1 - better.errorRatio!) * moreErrors,
+            ...(better.cpu !== undefined ? { cpu: better.cpu + (1 - better.cpu) * moreErrors } : {}),
+          };
           const a = runEngine(s.input({ ...sc.final, samples: sc.final.samples.map((x, j) => (j === i ? better : x)) }));
           const b = runEngine(s.input({ ...sc.final, samples: sc.final.samples.map((x, j) => (j === i ? worse : x)) }));
           if (a.services.get(sid('api'))!.panic || b.services.get(sid('api'))!.panic) return;

@@ -23,6 +23,8 @@ export interface Scenario {
   /** Seconds during which Prometheus answers nothing (the fetch fails). */
   readonly prometheusDown?: (t: number) => boolean;
   readonly backends?: number;
+  /** Whether Prometheus also reports CPU: each backend's utilisation over the window, at most 1. */
+  readonly cpu?: boolean;
 }
 
 export interface Trace {
@@ -70,7 +72,7 @@ export function simulate(s: Scenario): Trace {
     if (end >= 0) {
       addrs.forEach((a, i) => {
         const seen = trace.steps.slice(Math.max(0, end - window + 1), end + 1).map((st) => st[i]!);
-        const sample = windowSample(seen);
+        const sample = windowSample(seen, s.cpu ?? false);
         if (sample) map.set(a, sample);
       });
     }
@@ -104,7 +106,7 @@ function combine(list: BackendStep[]): BackendStep {
 }
 
 /** What histogram_quantile(QUANTILE, rate(..[window])) and friends would say about `seen`. */
-function windowSample(seen: BackendStep[]): EndpointSample | undefined {
+function windowSample(seen: BackendStep[], cpu: boolean): EndpointSample | undefined {
   const total = seen.reduce((a, x) => a + x.rate, 0);
   if (total <= 0) return undefined;
   // The quantile of the mixture: the slowest second that carries at least 1 − QUANTILE
@@ -114,7 +116,9 @@ function windowSample(seen: BackendStep[]): EndpointSample | undefined {
   const errorRatio = seen.reduce((a, x) => a + x.rate * x.errorRatio, 0) / total;
   // A server counts the calls it answers: a backlogged backend answers at its capacity.
   const answered = seen.reduce((a, x) => a + x.completed, 0);
-  return { latencyMs, errorRatio, requestRate: answered / seen.length };
+  const requestRate = answered / seen.length;
+  if (!cpu) return { latencyMs, errorRatio, requestRate };
+  return { latencyMs, errorRatio, requestRate, cpu: seen.reduce((a, x) => a + Math.min(1, x.utilisation), 0) / seen.length };
 }
 
 /** The p99 the clients see in second t: the slowest backend carrying over 1% of calls. */
