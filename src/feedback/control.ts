@@ -11,6 +11,7 @@
  */
 import type { ServicePolicy } from '../model/index.js';
 import {
+  CAPACITY_HYSTERESIS,
   CLEARLY_FAST,
   CUT_BAND,
   CUT_EXPONENT,
@@ -30,7 +31,6 @@ import {
   RESTORE_KNEE,
   TRIM_CUT,
   TRIM_HOLD_MS,
-  CAPACITY_HYSTERESIS,
 } from './tuning.js';
 
 /** The fraction of a full step a tick of `dtMs` may take: ticks faster than 1 s take less. */

@@ -257,8 +257,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // turning slow must not wait for the others to look calm.
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
   const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
-  // With a CPU signal, each endpoint's capacity share (utilisation.ts).
-  const ceilings = !panic && freshness === 'fresh' ? capacityCeilings(work) : [];
+  // With a CPU signal, each endpoint's capacity share (utilisation.ts; empty without one).
+  const ceilings = capacityCeilings(work);
   if (!panic && freshness === 'fresh') {
     for (let k = 0; k < work.length; k++) {
       const w = work[k]!;
