@@ -9,21 +9,19 @@
  */
 import { stringify } from 'yaml';
 import { BACKEND_METRIC_NAMES } from '../../src/demo/backend/index.js';
-import { BUILTIN_PROFILE_SOURCES } from '../../src/signals/profiles-builtin.js';
+import { BUILTIN_PROFILE_SOURCES, BY, SVC } from '../../src/signals/profiles-builtin.js';
 
 export const CPU_PROFILE = 'bench-cpu';
 
 /** The profiles file (`--profiles`) holding CPU_PROFILE. */
 export function cpuProfilesText(): string {
   const base = BUILTIN_PROFILE_SOURCES.default!;
-  const svc = '{{namespaceLabel}}=~"{{namespace}}", {{serviceLabel}}=~"{{service}}"';
-  const by = '{{namespaceLabel}}, {{serviceLabel}}, {{endpointLabel}}';
   return stringify({
     profiles: {
       [CPU_PROFILE]: {
         ...base,
         description: `${String(base.description)}, with each backend's busy time over its capacity as CPU`,
-        cpu: `sum by (${by}) (rate(${BACKEND_METRIC_NAMES.busy}{${svc}}[{{window}}]))`,
+        cpu: `sum by (${BY}) (rate(${BACKEND_METRIC_NAMES.busy}{${SVC}}[{{window}}]))`,
       },
     },
   });

@@ -110,8 +110,10 @@ export interface CutMemory {
  * (`persistentExcess`, by TRIM_CUT at most, TRIM_HOLD_MS after the last cut). Below
  * 1 + RESTORE_BAND, and RESTORE_HOLD_MS after the last cut, it restores: by maxIncrease
  * up to the restore knee (`restoreKnee`), and past it at a speed that falls to nothing at
- * the band's edge (`probeSpeed`); in between it holds. The result stays in
- * [weightFloor, 1]. Monotone: a larger ratio (or typical standing) never gives a larger
+ * the band's edge (`probeSpeed`); in between it holds. With a `ceiling` (the endpoint's
+ * capacity share, utilisation.ts) the result never rises past it, and a multiplier over
+ * it by CAPACITY_HYSTERESIS is brought down to it. The result stays in [weightFloor, 1].
+ * Monotone: a larger ratio (or typical standing, or a lower ceiling) never gives a larger
  * multiplier.
  */
 export function controlStep(

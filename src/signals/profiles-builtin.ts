@@ -7,8 +7,10 @@
  */
 import type { ProfileSource } from './profiles.js';
 
-const BY = '{{namespaceLabel}}, {{serviceLabel}}, {{endpointLabel}}';
-const SVC = '{{namespaceLabel}}=~"{{namespace}}", {{serviceLabel}}=~"{{service}}"';
+/** The labels every template aggregates by: one series per endpoint. */
+export const BY = '{{namespaceLabel}}, {{serviceLabel}}, {{endpointLabel}}';
+/** The matchers that select a profile's Services. */
+export const SVC = '{{namespaceLabel}}=~"{{namespace}}", {{serviceLabel}}=~"{{service}}"';
 
 /** Error ratio over `total` with `errors` (selectors), yielding 0 when no error series exist yet. */
 function errorRatio(errors: string, total: string): string {

@@ -133,8 +133,12 @@ export abstract class AdsStream<S extends BaseTypeState = BaseTypeState, P exten
       plans.push(plan);
       if (type === TYPE_URL.CLUSTER && this.warm(st, plan)) types.add(TYPE_URL.ENDPOINT);
     }
-    const last = plans.filter((p) => this.removalOnly(p)).reverse();
-    for (const plan of [...plans.filter((p) => !this.removalOnly(p)), ...last]) this.send(plan);
+    const removals: P[] = [];
+    for (const plan of plans) {
+      if (this.removalOnly(plan)) removals.unshift(plan);
+      else this.send(plan);
+    }
+    for (const plan of removals) this.send(plan);
   }
 
   /** A plan's response is encoded: record it as the type's pending one and write it. */

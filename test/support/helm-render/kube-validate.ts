@@ -63,22 +63,25 @@ function validatorOf(Model: ModelClass): CompiledValidator {
   return check;
 }
 
+/** A kind validated against `Model`'s schema, and its unknown fields against client-node's `model`. */
+const kind = (Model: ModelClass, model?: string): BuiltinKind => ({ validate: validatorOf(Model), model });
+
 const BUILTIN: Readonly<Record<string, BuiltinKind>> = {
-  'apps/v1/Deployment': { validate: validatorOf(Deployment), model: 'V1Deployment' },
-  'coordination.k8s.io/v1/Lease': { validate: validatorOf(Lease), model: 'V1Lease' },
-  'v1/ConfigMap': { validate: validatorOf(ConfigMap), model: 'V1ConfigMap' },
-  'v1/Namespace': { validate: validatorOf(Namespace), model: 'V1Namespace' },
-  'v1/Secret': { validate: validatorOf(Secret), model: 'V1Secret' },
-  'v1/Service': { validate: validatorOf(Service), model: 'V1Service' },
-  'v1/ServiceAccount': { validate: validatorOf(ServiceAccount), model: 'V1ServiceAccount' },
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': { validate: validatorOf(CustomResourceDefinition), model: 'V1CustomResourceDefinition' },
-  'policy/v1/PodDisruptionBudget': { validate: validatorOf(PodDisruptionBudget), model: 'V1PodDisruptionBudget' },
-  'rbac.authorization.k8s.io/v1/ClusterRole': { validate: validatorOf(ClusterRole), model: 'V1ClusterRole' },
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { validate: validatorOf(ClusterRoleBinding), model: 'V1ClusterRoleBinding' },
-  'rbac.authorization.k8s.io/v1/Role': { validate: validatorOf(Role), model: 'V1Role' },
-  'rbac.authorization.k8s.io/v1/RoleBinding': { validate: validatorOf(RoleBinding), model: 'V1RoleBinding' },
+  'apps/v1/Deployment': kind(Deployment, 'V1Deployment'),
+  'coordination.k8s.io/v1/Lease': kind(Lease, 'V1Lease'),
+  'v1/ConfigMap': kind(ConfigMap, 'V1ConfigMap'),
+  'v1/Namespace': kind(Namespace, 'V1Namespace'),
+  'v1/Secret': kind(Secret, 'V1Secret'),
+  'v1/Service': kind(Service, 'V1Service'),
+  'v1/ServiceAccount': kind(ServiceAccount, 'V1ServiceAccount'),
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': kind(CustomResourceDefinition, 'V1CustomResourceDefinition'),
+  'policy/v1/PodDisruptionBudget': kind(PodDisruptionBudget, 'V1PodDisruptionBudget'),
+  'rbac.authorization.k8s.io/v1/ClusterRole': kind(ClusterRole, 'V1ClusterRole'),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': kind(ClusterRoleBinding, 'V1ClusterRoleBinding'),
+  'rbac.authorization.k8s.io/v1/Role': kind(Role, 'V1Role'),
+  'rbac.authorization.k8s.io/v1/RoleBinding': kind(RoleBinding, 'V1RoleBinding'),
   // prometheus-operator's CRD schema; client-node has no model for it.
-  'monitoring.coreos.com/v1/ServiceMonitor': { validate: validatorOf(ServiceMonitor), model: undefined },
+  'monitoring.coreos.com/v1/ServiceMonitor': kind(ServiceMonitor),
 };
 
 type Obj = Record<string, unknown>;
