@@ -6,7 +6,7 @@ import type { ServicePolicy } from '../model/index.js';
 import type { ControlAction } from './control.js';
 import type { Score } from './scoring.js';
 import type { SmoothedMemory } from './state.js';
-import { CAPACITY_MARGIN, CUT_BAND, RESTORE_BAND } from './tuning.js';
+import { CUT_BAND, RESTORE_BAND } from './tuning.js';
 
 /** 4.2ms, 412ms, 12.3s. */
 export function formatMs(ms: number): string {
@@ -69,11 +69,12 @@ export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: n
 }
 
 /** A cut to the endpoint's capacity share (utilisation.ts). */
-export function capacityReason(signals: SmoothedMemory, ceiling: number): string {
+export function capacityReason(signals: SmoothedMemory, ceiling: number, largest: number): string {
   const rate = signals.requestRate ?? 0;
   const cpu = signals.cpu ?? 0;
   const capacity = cpu > 0 ? rate / cpu : 0;
-  return `${rate.toFixed(1)} calls/s at CPU ${formatPercent(cpu)}: capacity ${capacity.toFixed(1)} calls/s, its share of the largest peer's plus ${formatPercent(CAPACITY_MARGIN)} is ${formatPercent(ceiling)} of its fair share: capping there`;
+  const relative = largest > 0 ? `, ${formatPercent(capacity / largest)} of the largest peer's` : '';
+  return `${rate.toFixed(1)} calls/s at CPU ${formatPercent(cpu)}: capacity ${capacity.toFixed(1)} calls/s${relative}: its ceiling is ${formatPercent(ceiling)} of its fair share, capping there`;
 }
 
 export function restoreReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {

@@ -258,7 +258,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
   const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
   // With a CPU signal, each endpoint's capacity share (utilisation.ts; empty without one).
-  const ceilings = capacityCeilings(work);
+  const { ceilings, largest: largestCapacity } = capacityCeilings(work);
   if (!panic && freshness === 'fresh') {
     for (let k = 0; k < work.length; k++) {
       const w = work[k]!;
@@ -384,7 +384,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         slowStartBinds: slowStarting && effective < w.control,
         cut: () =>
           capped
-            ? why.capacityReason(w.signals, ceilings[k] ?? 1)
+            ? why.capacityReason(w.signals, ceilings[k] ?? 1, largestCapacity)
             : trimmed
               ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio)
               : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address)),

@@ -4,10 +4,10 @@
  * qps / utilisation). Unlike latency it does not depend on the load the weight sends:
  * an endpoint with half its peers' slots reads half their capacity at any share. The
  * controller caps each endpoint's multiplier at its capacity over the largest peer's
- * (plus CAPACITY_MARGIN), the split of the loop benchmark's oracle when every backend is
+ * (no margin: see CAPACITY_EQUAL), the split of the loop benchmark's oracle when every backend is
  * needed; latency still cuts under it. Without a CPU signal nothing here applies.
  */
-import { CAPACITY_EQUAL, CAPACITY_MARGIN, CAPACITY_MIN_CPU } from './tuning.js';
+import { CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from './tuning.js';
 import type { SmoothedMemory } from './state.js';
 
 /** One endpoint as capacity sees it. */
@@ -25,30 +25,75 @@ export function capacityOf(signals: SmoothedMemory): number | undefined {
   return requestRate / cpu;
 }
 
-const NONE: readonly (number | undefined)[] = Object.freeze([]);
+/** The capacity ceilings of a service's endpoints (by position), and the largest capacity they are measured against. */
+export interface CapacityCeilings {
+  readonly ceilings: readonly (number | undefined)[];
+  /** Calls a second at 100% of the largest endpoint (0 without ceilings). */
+  readonly largest: number;
+}
+
+const NONE: CapacityCeilings = Object.freeze({ ceilings: Object.freeze([]), largest: 0 });
 
 /**
- * Each endpoint's ceiling (by position): (1 + CAPACITY_MARGIN) × its capacity over the
- * largest of the current, non-ejected endpoints'; undefined for an endpoint without an
- * estimate or within CAPACITY_EQUAL of the largest, and for all (an empty list) when
- * fewer than two endpoints have an estimate.
+ * Each endpoint's ceiling (by position): its capacity over the largest of the current,
+ * non-ejected endpoints', to the power 1 + the service's tail exponent (`tailExponent`);
+ * undefined for an endpoint without an estimate or within CAPACITY_EQUAL of the largest,
+ * and for all (an empty list) when fewer than two endpoints have an estimate.
  */
-export function capacityCeilings(endpoints: readonly CapacityInput[]): readonly (number | undefined)[] {
+export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityCeilings {
+  const capacities = endpoints.map((e) => (e.current && !e.ejected ? capacityOf(e.signals) : undefined));
   let largest = 0;
   let smallest = Infinity;
   let known = 0;
-  for (const e of endpoints) {
-    const c = e.current && !e.ejected ? capacityOf(e.signals) : undefined;
-    if (c === undefined) continue;
+  let rate = 0;
+  let capacity = 0;
+  capacities.forEach((c, k) => {
+    if (c === undefined) return;
     known++;
     largest = Math.max(largest, c);
     smallest = Math.min(smallest, c);
-  }
+    rate += endpoints[k]!.signals.requestRate!;
+    capacity += c;
+  });
   // Fewer than two estimates, or all of them equal: no ceiling anywhere (no allocation).
   if (known < 2 || smallest >= CAPACITY_EQUAL * largest) return NONE;
-  return endpoints.map((e) => {
-    const c = e.current && !e.ejected ? capacityOf(e.signals) : undefined;
-    if (c === undefined || c >= CAPACITY_EQUAL * largest) return undefined;
-    return Math.min(1, ((1 + CAPACITY_MARGIN) * c) / largest);
-  });
+  const relative = capacities.filter((c): c is number => c !== undefined).map((c) => c / largest);
+  const exponent = 1 + tailExponent(relative, rate / capacity);
+  const ceilings = capacities.map((c) => (c === undefined || c >= CAPACITY_EQUAL * largest ? undefined : Math.pow(c / largest, exponent)));
+  return { ceilings, largest };
+}
+
+/** Each endpoint's multiplier when every one with a ceiling sits at it: `relative` (capacity over the largest) to the power `exponent`. */
+function shareSum(relative: readonly number[], exponent: number): number {
+  let sum = 0;
+  for (const r of relative) sum += r >= CAPACITY_EQUAL ? 1 : Math.pow(r, exponent);
+  return sum;
+}
+
+/**
+ * How far under their capacity shares the smaller endpoints are served: up to
+ * TAIL_EXPONENT, as long as the largest endpoint's utilisation, were every smaller one at
+ * its ceiling, stays at or under TAIL_MAX_UTILISATION (or 0 when it would not even at
+ * the capacity shares). `relative` holds each estimated endpoint's capacity over the
+ * largest's; `utilisation` is the service's calls over its capacity. At equal
+ * utilisation a backend with fewer calls in parallel queues longer (Erlang's C: at 70%
+ * busy, a 2-slot backend's calls wait four times as long as an 8-slot one's), so the
+ * clients' tail is lower with the small backends less busy than the large ones, while
+ * the large ones have room.
+ */
+export function tailExponent(relative: readonly number[], utilisation: number): number {
+  let total = 0;
+  for (const r of relative) total += r;
+  // The largest endpoint's utilisation with the smaller ones at ceilings of exponent 1 + a.
+  const largestAt = (a: number) => (utilisation * total) / shareSum(relative, 1 + a);
+  if (!(utilisation > 0) || !(largestAt(0) < TAIL_MAX_UTILISATION)) return 0;
+  if (largestAt(TAIL_EXPONENT) <= TAIL_MAX_UTILISATION) return TAIL_EXPONENT;
+  let low = 0;
+  let high = TAIL_EXPONENT;
+  for (let i = 0; i < 12; i++) {
+    const mid = (low + high) / 2;
+    if (largestAt(mid) <= TAIL_MAX_UTILISATION) low = mid;
+    else high = mid;
+  }
+  return low;
 }

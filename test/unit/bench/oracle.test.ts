@@ -8,9 +8,10 @@ const weightsOf = (name: string, phase: string): number[] => {
 };
 
 describe('the loop benchmark oracle', () => {
-  it('splits by capacity when every backend is healthy', () => {
+  it('splits by capacity when every backend is healthy, the smaller ones under their shares while the large ones have room', () => {
     expect(weightsOf('slow-backend', 'warm-up')).toEqual([1000, 1000, 1000, 1000, 1000]);
-    expect(weightsOf('heterogeneous', 'steady')).toEqual([250, 250, 500, 1000, 1000]);
+    // 70% busy: capacity over the largest's, to the power 1.3 (the large ones 77% busy).
+    expect(weightsOf('heterogeneous', 'steady')).toEqual([165, 165, 406, 1000, 1000]);
   });
   it('keeps a failing backend at the floor', () => {
     expect(weightsOf('error-backend', 'fault')).toEqual([1000, 1000, 1, 1000, 1000]);

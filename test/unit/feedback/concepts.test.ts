@@ -10,8 +10,8 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { capacityCeilings, capacityOf } from '../../../src/feedback/utilisation.js';
-import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MARGIN, CAPACITY_MIN_CPU } from '../../../src/feedback/tuning.js';
+import { capacityCeilings, capacityOf, tailExponent } from '../../../src/feedback/utilisation.js';
+import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
 import type { EndpointSample } from '../../../src/model/index.js';
@@ -231,15 +231,34 @@ describe('control', () => {
     expect(capacityOf({ cpu: CAPACITY_MIN_CPU / 2, requestRate: 1 })).toBeUndefined();
     expect(capacityOf({ cpu: 0.5, requestRate: 0 })).toBeUndefined();
     expect(capacityOf({ requestRate: 10 })).toBeUndefined();
-    // Capacities 20, 20, 40, 80, 80 (the loop benchmark's heterogeneous service) at any load.
-    const ceilings = capacityCeilings([e(0.6, 12), e(0.3, 6), e(0.9, 36), e(0.7, 56), e(0.5, 40)]);
-    [0.25, 0.25, 0.5].forEach((share, i) => expect(ceilings[i]).toBeCloseTo(share * (1 + CAPACITY_MARGIN)));
+    // Capacities 20, 20, 40, 80, 80 (the loop benchmark's heterogeneous service) at any load;
+    // 150 calls/s of 240, so the large ones have room for the whole tail exponent.
+    const { ceilings, largest } = capacityCeilings([e(0.6, 12), e(0.3, 6), e(0.9, 36), e(0.7, 56), e(0.5, 40)]);
+    expect(largest).toBeCloseTo(80);
+    [0.25, 0.25, 0.5].forEach((share, i) => expect(ceilings[i]).toBeCloseTo(Math.pow(share, 1 + TAIL_EXPONENT)));
     expect(ceilings.slice(3)).toEqual([undefined, undefined]);
     // Estimates within CAPACITY_EQUAL of the largest are equal backends straying: no ceiling.
-    expect(capacityCeilings([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)])).toEqual([]);
+    expect(capacityCeilings([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)]).ceilings).toEqual([]);
     // Not from stale or ejected endpoints, and none with fewer than two estimates.
-    expect(capacityCeilings([e(0.5, 10), e(0.5, 100, false), e(0.5, 100, true, true), e(undefined, 5)])).toEqual([]);
-    expect(capacityCeilings([e(0.5, 10), e(0.5, 40, false), e(0.5, 20)])).toEqual([(1 + CAPACITY_MARGIN) * 0.5, undefined, undefined]);
+    expect(capacityCeilings([e(0.5, 10), e(0.5, 100, false), e(0.5, 100, true, true), e(undefined, 5)]).ceilings).toEqual([]);
+    // 54 calls/s of 60: the larger one would be over 80% busy even at the capacity shares.
+    expect(capacityCeilings([e(0.9, 18), e(0.5, 40, false), e(0.9, 36)]).ceilings).toEqual([0.5, undefined, undefined]);
+  });
+  it('serves smaller endpoints under their capacity shares only as far as the largest have room', () => {
+    const hetero = [0.25, 0.25, 0.5, 1, 1];
+    // The loop benchmark's heterogeneous service, 70% busy: the whole exponent (the large ones at 77%).
+    expect(tailExponent(hetero, 0.7)).toBe(TAIL_EXPONENT);
+    // Its mass degradation (three backends at a third of their capacity, 100% busy): none.
+    expect(tailExponent([1 / 3, 1 / 3, 1 / 3, 1, 1], 1)).toBe(0);
+    expect(tailExponent(hetero, 0.85)).toBe(0);
+    // In between, as much as keeps the largest at TAIL_MAX_UTILISATION; less the busier the service.
+    const largestAt = (u: number, a: number) => (u * 3) / (2 + 2 * Math.pow(0.25, 1 + a) + Math.pow(0.5, 1 + a));
+    const a = tailExponent(hetero, 0.75);
+    expect(a).toBeGreaterThan(0);
+    expect(a).toBeLessThan(TAIL_EXPONENT);
+    expect(largestAt(0.75, a)).toBeCloseTo(TAIL_MAX_UTILISATION, 2);
+    expect(tailExponent(hetero, 0.77)).toBeLessThan(a);
+    expect(tailExponent(hetero, Number.NaN)).toBe(0);
   });
   it('does not restore right after a cut', () => {
     expect(controlStep(0.1, 1, 1, p, held).action).toBe('hold');
@@ -320,13 +339,14 @@ describe('capacity from CPU', () => {
     return d;
   }
 
-  it('serves each endpoint at most its capacity share (plus the margin) when latency sees no difference', () => {
+  it('serves each endpoint at most its capacity share when latency sees no difference', () => {
     const d = run([20, 20, 40, 80, 80]);
     const w = addrs.map((a) => d.weight('api', a));
     const top = Math.max(...w);
-    [0.25, 0.25, 0.5, 1, 1].forEach((share, i) => expect(w[i]! / top).toBeCloseTo(Math.min(1, share * (1 + CAPACITY_MARGIN)), 1));
+    // (At 25% busy the large ones have room: the smaller ones sit under their shares.)
+    [0.25, 0.25, 0.5, 1, 1].forEach((share, i) => expect(w[i]! / top).toBeCloseTo(Math.pow(share, 1 + TAIL_EXPONENT), 1));
     const capped = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!;
-    expect(capped.reason).toMatch(/12\.0 calls\/s at CPU 30%: capacity 40\.0 calls\/s, .* is 55% of its fair share: capping there/);
+    expect(capped.reason).toMatch(/12\.0 calls\/s at CPU 30%: capacity 40\.0 calls\/s, 50% of the largest peer's: its ceiling is 40.6% of its fair share, capping there/);
   });
 
   it('changes nothing without CPU, or with one endpoint only that reports it', () => {
