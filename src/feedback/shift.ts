@@ -5,14 +5,18 @@
 import type { ControlResult } from './control.js';
 import type { Working } from './memory.js';
 import type { Score } from './scoring.js';
-import { DEGRADED_RATIO, MAX_SHIFT } from './tuning.js';
+import { DEGRADED_RATIO, HOT_UTILISATION, MAX_SHIFT } from './tuning.js';
 
 /**
  * Apply both limits to the controller's proposals, `alreadyMoved` being the share of the
  * traffic the current round of cuts (the last CUT_HOLD_MS) has moved already. Cutting is
  * pointless when every endpoint that would take the load is already degraded against the
- * baseline (a mass degradation): the cuts are held, and panic decides. Returns the share
- * moved by this tick's cuts.
+ * baseline, or (with a CPU signal) at HOT_UTILISATION or more (a mass degradation): the
+ * cuts are held, and panic decides. On the loop benchmark's mass degradation the healthy
+ * two were at 100% CPU (20 calls a second each) 6 s into it, still reading only 1.3–1.6×
+ * the baseline, and a second round of cuts gave them 39% of the traffic each: they held
+ * 13–19 calls in flight for 6 s, 1.05 mean in flight over their capacity for the phase.
+ * Returns the share moved by this tick's cuts.
  */
 export function limitShift(
   work: readonly Working[],
@@ -24,7 +28,7 @@ export function limitShift(
   const noHeadroom = work.every((w) => {
     if (w.ejected || proposals.get(w.address)?.action === 'cut') return true;
     const cost = scores.get(w.address)?.cost;
-    return cost !== undefined && cost >= DEGRADED_RATIO * baselineMs;
+    return (cost !== undefined && cost >= DEGRADED_RATIO * baselineMs) || (w.signals.cpu ?? 0) >= HOT_UTILISATION;
   });
   if (noHeadroom) {
     for (const w of work) if (proposals.get(w.address)?.action === 'cut') proposals.set(w.address, { control: w.control, action: 'hold' });

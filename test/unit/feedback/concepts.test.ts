@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { controlStep, maxCut, probeSpeed, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
-import { capShift } from '../../../src/feedback/shift.js';
+import { capShift, limitShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
 import { nextBaseline } from '../../../src/feedback/baseline.js';
 import { receiversStanding } from '../../../src/feedback/headroom.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
-import { costOf, lowerQuantile, scoreService } from '../../../src/feedback/scoring.js';
+import { costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
 import { capacityCeilings, capacityOf, tailExponent } from '../../../src/feedback/utilisation.js';
 import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
@@ -385,6 +385,23 @@ describe('capped shift', () => {
     const spent = new Map<string, ControlResult>([['a', { control: 0.13, action: 'cut', deepenFrom: 1 }]]);
     expect(capShift(work, spent, 0.4)).toBe(0);
     expect(spent.get('a')).toEqual({ control: 1, action: 'hold' });
+  });
+  it('holds the cuts when every endpoint that would take the load is degraded or, with CPU, 90% busy', () => {
+    const at = (cpu: number) => ['a', 'b', 'c', 'd', 'e'].map((a) => ({ ...toWorking(newMemory(a, 0, true, 0, 1), a), signals: { cpu } }));
+    const score = (cost: number): Score => ({ cost, ratio: cost / 150, failing: false, degraded: cost >= 300, customBreaches: [] });
+    const scores = new Map(['a', 'b', 'c', 'd', 'e'].map((a) => [a, score(a === 'a' ? 1000 : 150)]));
+    const cut = () => new Map<string, ControlResult>([['a', { control: 0.3, action: 'cut', deepenFrom: 1 }]]);
+    // Receivers fast but at 95% CPU: no room to move anything to.
+    const hot = cut();
+    expect(limitShift(at(0.95), hot, scores, 150)).toBe(0);
+    expect(hot.get('a')).toEqual({ control: 1, action: 'hold' });
+    // At 85% they take it; without a CPU signal, their latency decides.
+    for (const work of [at(0.85), ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a))]) {
+      const p = cut();
+      expect(limitShift(work, p, scores, 150)).toBeCloseTo(0.2 * 0.7);
+      expect(p.get('a')!.action).toBe('cut');
+    }
+    expect(limitShift(at(0), cut(), new Map([...scores].map(([a]) => [a, score(400)])), 150)).toBe(0);
   });
   it('leaves a single cut that fits under the cap as it is', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
