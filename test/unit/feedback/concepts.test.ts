@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { controlStep, maxCut, probeSpeed, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
-import { capShift, limitShift } from '../../../src/feedback/shift.js';
+import { capShift, cpuRoom, limitShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
 import { nextBaseline } from '../../../src/feedback/baseline.js';
 import { receiversStanding } from '../../../src/feedback/headroom.js';
@@ -402,6 +402,25 @@ describe('capped shift', () => {
       expect(p.get('a')!.action).toBe('cut');
     }
     expect(limitShift(at(0), cut(), new Map([...scores].map(([a]) => [a, score(400)])), 150)).toBe(0);
+  });
+  it('with CPU, moves no more than the receivers can take at 90% busy', () => {
+    // The loop benchmark's mass degradation: three slow backends (capacity 12 calls/s at 100%) being
+    // cut, two healthy ones 60% busy (capacity 20); 60 calls/s in all. Room: 2 × 0.3 × 20 / 60.
+    const work = ['a', 'b', 'c', 'd', 'e'].map((a, i) => ({
+      ...toWorking(newMemory(a, 0, true, 0, 1), a),
+      current: true,
+      signals: i < 3 ? { cpu: 1, requestRate: 12 } : { cpu: 0.6, requestRate: 12 },
+    }));
+    const cuts = () => new Map<string, ControlResult>(['a', 'b', 'c'].map((a) => [a, { control: 0.3, action: 'cut', deepenFrom: 1 }]));
+    expect(cpuRoom(work, cuts())).toBeCloseTo(0.2);
+    const p = cuts();
+    expect(capShift(work, p, 0, cpuRoom(work, p))).toBeCloseTo(0.2);
+    let moved = 0;
+    for (const c of p.values()) moved += 0.2 * (1 - c.control);
+    expect(moved).toBeCloseTo(0.2);
+    // What the round moved already counts; a receiver without an estimate leaves the cap at MAX_SHIFT.
+    expect(capShift(work, cuts(), 0.15, 0.2)).toBeCloseTo(0.05);
+    expect(cpuRoom(work.map((w, i) => (i === 4 ? { ...w, signals: { requestRate: 12 } } : w)), cuts())).toBeUndefined();
   });
   it('leaves a single cut that fits under the cap as it is', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a) => toWorking(newMemory(a, 0, true, 0, 1), a));
