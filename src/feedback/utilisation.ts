@@ -41,26 +41,38 @@ const NONE: CapacityCeilings = Object.freeze({ ceilings: Object.freeze([]), larg
  * and for all (an empty list) when fewer than two endpoints have an estimate.
  */
 export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityCeilings {
-  const capacities = endpoints.map((e) => (e.current && !e.ejected ? capacityOf(e.signals) : undefined));
   let largest = 0;
   let smallest = Infinity;
   let known = 0;
   let rate = 0;
   let capacity = 0;
-  capacities.forEach((c, k) => {
-    if (c === undefined) return;
+  for (const e of endpoints) {
+    const c = estimate(e);
+    if (c === undefined) continue;
     known++;
     largest = Math.max(largest, c);
     smallest = Math.min(smallest, c);
-    rate += endpoints[k]!.signals.requestRate!;
+    rate += e.signals.requestRate!;
     capacity += c;
-  });
+  }
   // Fewer than two estimates, or all of them equal: no ceiling anywhere (no allocation).
   if (known < 2 || smallest >= CAPACITY_EQUAL * largest) return NONE;
-  const relative = capacities.filter((c): c is number => c !== undefined).map((c) => c / largest);
+  const relative: number[] = [];
+  for (const e of endpoints) {
+    const c = estimate(e);
+    if (c !== undefined) relative.push(c / largest);
+  }
   const exponent = 1 + tailExponent(relative, rate / capacity);
-  const ceilings = capacities.map((c) => (c === undefined || c >= CAPACITY_EQUAL * largest ? undefined : Math.pow(c / largest, exponent)));
+  const ceilings = endpoints.map((e) => {
+    const c = estimate(e);
+    return c === undefined || c >= CAPACITY_EQUAL * largest ? undefined : Math.pow(c / largest, exponent);
+  });
   return { ceilings, largest };
+}
+
+/** The capacity of a current, non-ejected endpoint (others have none that counts). */
+function estimate(e: CapacityInput): number | undefined {
+  return e.current && !e.ejected ? capacityOf(e.signals) : undefined;
 }
 
 /** Each endpoint's multiplier when every one with a ceiling sits at it: `relative` (capacity over the largest) to the power `exponent`. */
