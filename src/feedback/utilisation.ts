@@ -89,7 +89,7 @@ function shareSum(relative: readonly number[], exponent: number): number {
  * the capacity shares). `relative` holds each estimated endpoint's capacity over the
  * largest's; `utilisation` is the service's calls over its capacity. At equal
  * utilisation a backend with fewer calls in parallel queues longer (Erlang's C: at 70%
- * busy, a 2-slot backend's calls wait four times as long as an 8-slot one's), so the
+ * busy, a 2-slot backend's calls wait eight times as long as an 8-slot one's), so the
  * clients' tail is lower with the small backends less busy than the large ones, while
  * the large ones have room.
  */
