@@ -3,9 +3,10 @@
  * its CPU (the calls a second it would answer at 100%, weighted_round_robin's
  * qps / utilisation). Unlike latency it does not depend on the load the weight sends:
  * an endpoint with half its peers' slots reads half their capacity at any share. The
- * controller caps each endpoint's multiplier at its capacity over the largest peer's
- * (no margin: see CAPACITY_EQUAL), the split of the loop benchmark's oracle when every backend is
- * needed; latency still cuts under it. Without a CPU signal nothing here applies.
+ * controller caps each endpoint's multiplier at its capacity over the largest peer's, to
+ * the power 1 + the tail exponent while the largest have room (no margin: see
+ * CAPACITY_EQUAL), the split of the loop benchmark's oracle when every backend is needed;
+ * latency still cuts under it. Without a CPU signal nothing here applies.
  */
 import { CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from './tuning.js';
 import type { SmoothedMemory } from './state.js';
