@@ -7,6 +7,7 @@ import type { ControlAction } from './control.js';
 import type { Score } from './scoring.js';
 import type { SmoothedMemory } from './state.js';
 import { CUT_BAND, RESTORE_BAND } from './tuning.js';
+import { capacityOf } from './utilisation.js';
 
 /** 4.2ms, 412ms, 12.3s. */
 export function formatMs(ms: number): string {
@@ -72,7 +73,7 @@ export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: n
 export function capacityReason(signals: SmoothedMemory, ceiling: number, largest: number): string {
   const rate = signals.requestRate ?? 0;
   const cpu = signals.cpu ?? 0;
-  const capacity = cpu > 0 ? rate / cpu : 0;
+  const capacity = capacityOf(signals) ?? 0;
   const relative = largest > 0 ? `, ${formatPercent(capacity / largest)} of the largest peer's` : '';
   return `${rate.toFixed(1)} calls/s at CPU ${formatPercent(cpu)}: capacity ${capacity.toFixed(1)} calls/s${relative}: its ceiling is ${formatPercent(ceiling)} of its fair share, capping there`;
 }

@@ -66,7 +66,7 @@ export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityC
   const exponent = 1 + tailExponent(relative, rate / capacity);
   const ceilings = endpoints.map((e) => {
     const c = estimate(e);
-    return c === undefined || c >= CAPACITY_EQUAL * largest ? undefined : Math.pow(c / largest, exponent);
+    return c === undefined ? undefined : ceilingOf(c / largest, exponent);
   });
   return { ceilings, largest };
 }
@@ -76,10 +76,15 @@ function estimate(e: CapacityInput): number | undefined {
   return e.current && !e.ejected ? capacityOf(e.signals) : undefined;
 }
 
-/** Each endpoint's multiplier when every one with a ceiling sits at it: `relative` (capacity over the largest) to the power `exponent`. */
+/** The ceiling of an endpoint whose capacity is `relative` of the largest: that to the power `exponent`; none within CAPACITY_EQUAL. */
+function ceilingOf(relative: number, exponent: number): number | undefined {
+  return relative >= CAPACITY_EQUAL ? undefined : Math.pow(relative, exponent);
+}
+
+/** The endpoints' multipliers summed when every one with a ceiling sits at it (the others at 1). */
 function shareSum(relative: readonly number[], exponent: number): number {
   let sum = 0;
-  for (const r of relative) sum += r >= CAPACITY_EQUAL ? 1 : Math.pow(r, exponent);
+  for (const r of relative) sum += ceilingOf(r, exponent) ?? 1;
   return sum;
 }
 
