@@ -6,6 +6,7 @@
  */
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { startBackend, type Backend } from '../../src/demo/backend/index.js';
@@ -60,7 +61,16 @@ export interface ContenderResult {
    * should be near the service time. Far above it, the machine could not keep up (CPU
    * starvation) and the figures measure the machine, not the balancer.
    */
-  readonly health: { readonly warmUpP50Ms: number | null; readonly ok: boolean };
+  readonly health: {
+    readonly warmUpP50Ms: number | null;
+    readonly ok: boolean;
+    /**
+     * The harness process's event-loop delay over the run, ms (p99, max). The backends
+     * answer from this process's timers, so whatever else runs in it (weir, when it runs
+     * in-process) delays their answers by up to this much.
+     */
+    readonly loopDelayMs?: { readonly p99: number; readonly max: number };
+  };
   readonly figures: Figures;
   readonly timeline: Timeline;
   /** Served weights per second (weir, oracle, round_robin); null where not observable. */
@@ -180,6 +190,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const wallStart = Date.now();
   const loadBefore = loadavg()[0] ?? 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const first = scenario.phases[0]!;
   backends.forEach((b, i) => b.set(first.backends[i]!));
   await drain(backends);
@@ -230,6 +241,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   let recorder: SampleRecorder | undefined;
   try {
     const startAt = Date.now() + 1_000;
+    loopDelay.enable();
     if (opts.recordSamples) {
       recorder = await startSampleRecorder({
         ...weirFiles,
@@ -260,6 +272,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       weights[s] = xds ? xds.servedWeights(addresses) : contender.name === 'round_robin' ? addresses.map(() => 1) : null;
     }, 100);
     const records = await pool.run({ startAtEpochMs: startAt, durationMs: totalS * 1000, ratePerSecond: scenario.ratePerSecond, deadlineMs });
+    loopDelay.disable();
     const samples = await recorder?.stop();
     recorder = undefined;
     const calls = mergeCalls(records);
@@ -274,7 +287,11 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
     return {
       name: contender.name,
       how: contender.how,
-      health: { warmUpP50Ms, ok: warmUpP50Ms !== null && warmUpP50Ms < HEALTHY_WARM_UP_FACTOR * first.backends[0]!.serviceTimeMs },
+      health: {
+        warmUpP50Ms,
+        ok: warmUpP50Ms !== null && warmUpP50Ms < HEALTHY_WARM_UP_FACTOR * first.backends[0]!.serviceTimeMs,
+        loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+      },
       figures,
       timeline: buildTimeline(calls, totalS, BACKEND_COUNT),
       weights,

@@ -53,6 +53,10 @@ test(
       expect(f.recoverS).toHaveLength(1);
       expect(c.timeline.second.length).toBe(5);
       expect(c.timeline.shares.every((row) => row.length === 5)).toBe(true);
+      // The harness's event-loop delay was measured (the backends answer from its timers).
+      const delay = c.health.loopDelayMs!;
+      expect(delay.p99, c.name).toBeGreaterThan(0);
+      expect(delay.max, c.name).toBeGreaterThanOrEqual(delay.p99);
     }
     // weir and the oracle publish weights the harness can observe; round_robin's are equal.
     const byName = new Map(scenario.contenders.map((c) => [c.name, c]));
