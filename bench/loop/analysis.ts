@@ -43,6 +43,13 @@ export interface Figures {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly p999Ms: number | null;
+  /**
+   * p99 of the successful calls alone. The p99 above counts every completed call, failed
+   * ones included (what the client waited for), so a balancer that keeps a backend whose
+   * calls fail within a millisecond has fast calls in its tail's denominator; this one does
+   * not. Absent in results recorded before it.
+   */
+  readonly okP99Ms?: number | null;
   readonly errorRate: number | null;
   /** Seconds from each fault's start until the faulty backend's share stays under half its fair share (null: never). */
   readonly reactS: readonly (number | null)[];
@@ -109,8 +116,9 @@ function sharesIn(calls: RunCalls, from: number, to: number, n: number): { share
   return { shares: counts.map((c) => (total > 0 ? c / total : 0)), total };
 }
 
-function latencyFigures(calls: RunCalls, from: number, to: number): { n: number; h: hdr.Histogram; errors: number } {
+function latencyFigures(calls: RunCalls, from: number, to: number): { n: number; h: hdr.Histogram; ok: hdr.Histogram; errors: number } {
   const h = newHistogram();
+  const ok = newHistogram();
   let n = 0;
   let errors = 0;
   for (let i = 0; i < calls.scheduledS.length; i += 1) {
@@ -121,9 +129,12 @@ function latencyFigures(calls: RunCalls, from: number, to: number): { n: number;
     if (code !== 0) errors += 1;
     // Every completed call counts in the latency, failed ones included: it is what the
     // client waited for (a timed-out call at its full deadline).
-    if (code !== -1) h.recordValue(Math.max(1, Math.round((calls.latencyMs[i] ?? 0) * 1000)));
+    if (code === -1) continue;
+    const us = Math.max(1, Math.round((calls.latencyMs[i] ?? 0) * 1000));
+    h.recordValue(us);
+    if (code === 0) ok.recordValue(us);
   }
-  return { n, h, errors };
+  return { n, h, ok, errors };
 }
 
 const pct = (h: hdr.Histogram, q: number): number | null => (h.totalCount > 0 ? h.getValueAtPercentile(q) / 1000 : null);
@@ -243,6 +254,7 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
     p50Ms: pct(all.h, 50),
     p99Ms: pct(all.h, 99),
     p999Ms: pct(all.h, 99.9),
+    okP99Ms: pct(all.ok, 99),
     errorRate: all.n > 0 ? all.errors / all.n : null,
     reactS,
     recoverS,

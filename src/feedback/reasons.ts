@@ -71,11 +71,9 @@ export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: n
 
 /** A cut to the endpoint's capacity share (utilisation.ts). */
 export function capacityReason(signals: SmoothedMemory, ceiling: number, largest: number): string {
-  const rate = signals.requestRate ?? 0;
-  const cpu = signals.cpu ?? 0;
   const capacity = capacityOf(signals) ?? 0;
   const relative = largest > 0 ? `, ${formatPercent(capacity / largest)} of the largest peer's` : '';
-  return `${rate.toFixed(1)} calls/s at CPU ${formatPercent(cpu)}: capacity ${capacity.toFixed(1)} calls/s${relative}: its ceiling is ${formatPercent(ceiling)} of its fair share, capping there`;
+  return `capacity ${capacity.toFixed(1)} calls/s at 100% CPU${relative} (now ${(signals.requestRate ?? 0).toFixed(1)} calls/s at CPU ${formatPercent(signals.cpu ?? 0)}): its ceiling is ${formatPercent(ceiling)} of its fair share, capping there`;
 }
 
 export function restoreReason(signals: SmoothedMemory, score: Score, referenceMs: number): string {

@@ -5,6 +5,7 @@
 import type { CustomSignalSpec, EndpointSample } from '../model/index.js';
 import type { SmoothedMemory } from './state.js';
 import { ATTACK_FRACTION } from './tuning.js';
+import { windowCapacity } from './utilisation.js';
 
 /**
  * The weight of a new value after `dtMs` (> 0): 1 − 2^(−dt/halfLife), so that after one
@@ -86,6 +87,17 @@ function step(previous: number | undefined, value: number, worse: Worse, weights
 function blend(previous: number, value: number, worse: Worse, weights: StepWeights): number {
   const worsening = (worse === 'up' && value > previous) || (worse === 'down' && value < previous);
   return previous + (worsening ? weights.attack : weights.calm) * (value - previous);
+}
+
+/**
+ * The capacity estimate after `sample`: its window's own (utilisation.ts windowCapacity)
+ * smoothed evenly; none when the window has none (idle, or no CPU signal). Kept while
+ * idle, an estimate is from another time: a backend failing fast read up to 1.9× its peers'
+ * capacity and, back from its ejection, still did.
+ */
+function capacityStep(previous: number | undefined, sample: EndpointSample, weights: StepWeights | undefined): number | undefined {
+  const now = windowCapacity(sample.requestRate, sample.errorRatio, sample.cpu);
+  return now === undefined ? undefined : step(previous, now, 'none', weights);
 }
 
 /** Latencies under this (in ms) are smoothed as this: log space needs a positive floor. */
@@ -176,7 +188,7 @@ function smoothUsual(
   latencyWeights: StepWeights,
   errorWeights: StepWeights,
 ): SmoothedMemory | undefined {
-  const { latencyMs, errorRatio, requestRate, cpu, memory } = previous;
+  const { latencyMs, errorRatio, requestRate, cpu, memory, capacity } = previous;
   if (!usable(sample.latencyMs) || !usable(sample.errorRatio) || !usable(sample.requestRate) || !usable(sample.cpu) || !usable(sample.memory)) {
     return undefined;
   }
@@ -189,6 +201,7 @@ function smoothUsual(
     requestRate: blend(requestRate, sample.requestRate, 'none', weights),
     cpu: blend(cpu, sample.cpu, 'up', weights),
     memory: blend(memory, sample.memory, 'up', weights),
+    capacity: capacityStep(capacity, sample, weights),
   };
 }
 
@@ -217,6 +230,11 @@ function smoothFields(
   const requestRate = fold(previous.requestRate, sample.requestRate, 'none', weights);
   const cpu = fold(previous.cpu, sample.cpu, 'up', weights);
   const memory = fold(previous.memory, sample.memory, 'up', weights);
+  // Not the smoothed rate over the smoothed CPU: CPU is smoothed faster when it rises (a
+  // worsening), so while an endpoint's load rises that ratio reads low. An endpoint coming
+  // back from an ejection, its rate ramping ×1.5 a second, read half its capacity (5.5
+  // calls/s at 29% in the window, 2.8 at 25% smoothed) and was capped at half its share.
+  const capacity = capacityStep(previous.capacity, sample, weights);
   // The usual case, every signal known and no custom ones, as one literal: the same keys
   // in the same order as below, built in one allocation.
   if (
@@ -227,7 +245,7 @@ function smoothFields(
     memory !== undefined &&
     specs.length === 0
   ) {
-    return { latencyMs, errorRatio, requestRate, cpu, memory };
+    return { latencyMs, errorRatio, requestRate, cpu, memory, capacity };
   }
   const out: {
     latencyMs?: number;
@@ -235,6 +253,7 @@ function smoothFields(
     requestRate?: number;
     cpu?: number;
     memory?: number;
+    capacity?: number;
     custom?: Record<string, number>;
   } = {};
   if (latencyMs !== undefined) out.latencyMs = latencyMs;
@@ -242,6 +261,7 @@ function smoothFields(
   if (requestRate !== undefined) out.requestRate = requestRate;
   if (cpu !== undefined) out.cpu = cpu;
   if (memory !== undefined) out.memory = memory;
+  if (capacity !== undefined) out.capacity = capacity;
   if (specs.length > 0) {
     const custom: Record<string, number> = {};
     let any = false;

@@ -11,6 +11,12 @@ export interface SmoothedMemory {
   readonly requestRate?: number;
   readonly cpu?: number;
   readonly memory?: number;
+  /**
+   * Successful calls a second at 100% CPU (utilisation.ts): each sample's calls answered
+   * without error over its CPU, both from the same window, smoothed evenly; none while a
+   * sample has none (idle, or no CPU signal).
+   */
+  readonly capacity?: number;
   readonly custom?: Readonly<Record<string, number>>;
 }
 

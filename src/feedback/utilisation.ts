@@ -19,11 +19,23 @@ export interface CapacityInput {
   readonly ejected: boolean;
 }
 
-/** Calls a second at 100% CPU; undefined without both signals, or under CAPACITY_MIN_CPU. */
+/**
+ * The successful calls a second at 100% CPU that one sample's window says (its calls
+ * answered without error over its CPU); undefined without both signals, or under
+ * CAPACITY_MIN_CPU. Successful calls only: a backend failing half its calls within a
+ * millisecond spends no CPU on them: counting them, it read up to 1.9× its peers'
+ * capacity (the loop benchmark's fail-fast).
+ */
+export function windowCapacity(requestRate: number | undefined, errorRatio: number | undefined, cpu: number | undefined): number | undefined {
+  if (cpu === undefined || requestRate === undefined || !(cpu >= CAPACITY_MIN_CPU) || !(requestRate > 0) || !Number.isFinite(requestRate)) return undefined;
+  const failed = errorRatio !== undefined && errorRatio >= 0 && errorRatio <= 1 ? errorRatio : 0;
+  const served = requestRate * (1 - failed);
+  return served > 0 ? served / cpu : undefined;
+}
+
+/** Successful calls a second at 100% CPU, smoothed (see SmoothedMemory.capacity); undefined without a current estimate. */
 export function capacityOf(signals: SmoothedMemory): number | undefined {
-  const { cpu, requestRate } = signals;
-  if (cpu === undefined || requestRate === undefined || !(cpu >= CAPACITY_MIN_CPU) || !(requestRate > 0)) return undefined;
-  return requestRate / cpu;
+  return signals.capacity;
 }
 
 /** The capacity ceilings of a service's endpoints (by position), and the largest capacity they are measured against. */
@@ -53,7 +65,7 @@ export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityC
     known++;
     largest = Math.max(largest, c);
     smallest = Math.min(smallest, c);
-    rate += e.signals.requestRate!;
+    rate += e.signals.requestRate ?? 0;
     capacity += c;
   }
   // Fewer than two estimates, or all of them equal: no ceiling anywhere (no allocation).

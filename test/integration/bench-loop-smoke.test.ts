@@ -48,6 +48,7 @@ test(
       expect(f.p50Ms, c.name).toBeGreaterThan(0);
       expect(f.p99Ms!, c.name).toBeGreaterThanOrEqual(f.p50Ms!);
       expect(f.p999Ms!, c.name).toBeGreaterThanOrEqual(f.p99Ms!);
+      expect(f.okP99Ms!, c.name).toBeGreaterThan(0);
       expect(f.phases.map((p) => p.name)).toEqual(['fault', 'healed']);
       expect(f.reactS).toHaveLength(1);
       expect(f.recoverS).toHaveLength(1);

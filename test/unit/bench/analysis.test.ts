@@ -29,4 +29,20 @@ describe('the loop benchmark figures', () => {
     const f = analyse(heterogeneous, NO_CALLS, { weights: [], utilisation: [] }, OPTS);
     expect(f.healthyUtilisation).toBeNull();
   });
+  it('count fast failures in the p99, and report the successes\' p99 apart', () => {
+    // 200 measured calls: 100 failed within 1 ms; of the 100 answered, 98 in 100 ms and 2 in 1 s.
+    const from = phaseBounds(heterogeneous)[1]!.startS;
+    const n = 200;
+    const calls: RunCalls = {
+      scheduledS: Float64Array.from({ length: n }, (_, i) => from + i * 0.1),
+      latencyMs: Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : i >= n - 4 ? 1000 : 100)),
+      backend: new Int8Array(n),
+      code: Int8Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 14 : 0)),
+    };
+    const f = analyse(heterogeneous, calls, { weights: [], utilisation: [] }, OPTS);
+    expect(f.errorRate).toBeCloseTo(0.5);
+    // The fast failures fill the bottom of the histogram: the two slow calls fall out of the top 1%.
+    expect(f.p99Ms!).toBeCloseTo(100, 0);
+    expect(f.okP99Ms!).toBeCloseTo(1000, -1);
+  });
 });

@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { capacityCeilings, capacityOf, tailExponent } from '../../../src/feedback/utilisation.js';
+import { capacityCeilings, capacityOf, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
 import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
@@ -226,11 +226,21 @@ describe('control', () => {
     expect(controlStep(0.3, 1.1, 1, p, never, 1, 1.1, 0.9)).toEqual(controlStep(0.3, 1.1, 1, p, never, 1, 1.1));
   });
   it('estimates capacity as calls a second at 100% CPU, and ceilings against the largest', () => {
-    const e = (cpu: number | undefined, requestRate: number | undefined, current = true, ejected = false) => ({ signals: { cpu, requestRate }, current, ejected });
-    expect(capacityOf({ cpu: 0.7, requestRate: 14 })).toBeCloseTo(20);
-    expect(capacityOf({ cpu: CAPACITY_MIN_CPU / 2, requestRate: 1 })).toBeUndefined();
-    expect(capacityOf({ cpu: 0.5, requestRate: 0 })).toBeUndefined();
-    expect(capacityOf({ requestRate: 10 })).toBeUndefined();
+    const e = (cpu: number | undefined, requestRate: number | undefined, current = true, ejected = false) => ({
+      signals: { cpu, requestRate, capacity: windowCapacity(requestRate, 0, cpu) },
+      current,
+      ejected,
+    });
+    expect(windowCapacity(14, 0, 0.7)).toBeCloseTo(20);
+    // Successful calls only: half of 28 calls failing within a millisecond cost no CPU.
+    expect(windowCapacity(28, 0.5, 0.7)).toBeCloseTo(20);
+    expect(windowCapacity(14, undefined, 0.7)).toBeCloseTo(20);
+    expect(windowCapacity(14, 1, 0.7)).toBeUndefined();
+    expect(windowCapacity(1, 0, CAPACITY_MIN_CPU / 2)).toBeUndefined();
+    expect(windowCapacity(0, 0, 0.5)).toBeUndefined();
+    expect(windowCapacity(10, 0, undefined)).toBeUndefined();
+    expect(capacityOf({ cpu: 0.7, requestRate: 14 })).toBeUndefined();
+    expect(capacityOf({ cpu: 0.7, requestRate: 14, capacity: 20 })).toBe(20);
     // Capacities 20, 20, 40, 80, 80 (the loop benchmark's heterogeneous service) at any load;
     // 150 calls/s of 240, so the large ones have room for the whole tail exponent.
     const { ceilings, largest } = capacityCeilings([e(0.6, 12), e(0.3, 6), e(0.9, 36), e(0.7, 56), e(0.5, 40)]);
@@ -326,6 +336,19 @@ describe('control', () => {
 });
 
 describe('capacity from CPU', () => {
+  it('reads an endpoint whose load ramps up at its capacity, not under it', () => {
+    // Back from an ejection: 1 call/s ×1.5 a second, 20 calls/s at 100% CPU. CPU is smoothed
+    // faster when it rises; the smoothed rate over the smoothed CPU read half of 20.
+    let signals = {};
+    for (let t = 0; t < 8; t++) {
+      const requestRate = Math.pow(1.5, t);
+      signals = smoothSample(signals, { latencyMs: 100, errorRatio: 0, requestRate, cpu: requestRate / 20, memory: 0.5 }, 1000, 2000, []);
+    }
+    expect(capacityOf(signals)).toBeCloseTo(20);
+    // None once it is idle (no CPU to measure it by): an old estimate is from another time.
+    signals = smoothSample(signals, { latencyMs: 100, errorRatio: 0, requestRate: 0, cpu: 0, memory: 0.5 }, 1000, 2000, []);
+    expect(capacityOf(signals)).toBeUndefined();
+  });
   const addrs = addresses(5);
   /** A minute of equal latencies; each endpoint answers 12 calls/s at the CPU its capacity (calls/s at 100%) means. */
   function run(capacities: readonly (number | undefined)[]): Driver {
@@ -346,7 +369,7 @@ describe('capacity from CPU', () => {
     // (At 25% busy the large ones have room: the smaller ones sit under their shares.)
     [0.25, 0.25, 0.5, 1, 1].forEach((share, i) => expect(w[i]! / top).toBeCloseTo(Math.pow(share, 1 + TAIL_EXPONENT), 1));
     const capped = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!;
-    expect(capped.reason).toMatch(/12\.0 calls\/s at CPU 30%: capacity 40\.0 calls\/s, 50% of the largest peer's: its ceiling is 40.6% of its fair share, capping there/);
+    expect(capped.reason).toMatch(/capacity 40\.0 calls\/s at 100% CPU, 50% of the largest peer's \(now 12\.0 calls\/s at CPU 30%\): its ceiling is 40.6% of its fair share, capping there/);
   });
 
   it('changes nothing without CPU, or with one endpoint only that reports it', () => {
@@ -409,7 +432,7 @@ describe('capped shift', () => {
     const work = ['a', 'b', 'c', 'd', 'e'].map((a, i) => ({
       ...toWorking(newMemory(a, 0, true, 0, 1), a),
       current: true,
-      signals: i < 3 ? { cpu: 1, requestRate: 12 } : { cpu: 0.6, requestRate: 12 },
+      signals: i < 3 ? { cpu: 1, requestRate: 12, capacity: 12 } : { cpu: 0.6, requestRate: 12, capacity: 20 },
     }));
     const cuts = () => new Map<string, ControlResult>(['a', 'b', 'c'].map((a) => [a, { control: 0.3, action: 'cut', deepenFrom: 1 }]));
     expect(cpuRoom(work, cuts())).toBeCloseTo(0.2);
