@@ -91,13 +91,14 @@ function blend(previous: number, value: number, worse: Worse, weights: StepWeigh
 
 /**
  * The capacity estimate after `sample`: its window's own (utilisation.ts windowCapacity)
- * smoothed evenly; none when the window has none (idle, or no CPU signal). Kept while
- * idle, an estimate is from another time: a backend failing fast read up to 1.9× its peers'
- * capacity and, back from its ejection, still did.
+ * smoothed evenly; 0 (none) when the window has none (idle, no CPU signal, or the sample
+ * lacks one of them). Kept while idle, an estimate is from another time: a backend failing
+ * fast read up to 1.9× its peers' capacity and, back from its ejection, still did. A
+ * number, never undefined: one representation for the field in every endpoint's signals.
  */
-function capacityStep(previous: number | undefined, sample: EndpointSample, weights: StepWeights | undefined): number | undefined {
+function capacityStep(previous: number | undefined, sample: EndpointSample, weights: StepWeights | undefined): number {
   const now = windowCapacity(sample.requestRate, sample.errorRatio, sample.cpu);
-  return now === undefined ? undefined : step(previous, now, 'none', weights);
+  return now === undefined ? 0 : step(previous !== undefined && previous > 0 ? previous : undefined, now, 'none', weights);
 }
 
 /** Latencies under this (in ms) are smoothed as this: log space needs a positive floor. */
@@ -261,7 +262,7 @@ function smoothFields(
   if (requestRate !== undefined) out.requestRate = requestRate;
   if (cpu !== undefined) out.cpu = cpu;
   if (memory !== undefined) out.memory = memory;
-  if (capacity !== undefined) out.capacity = capacity;
+  if (capacity > 0) out.capacity = capacity;
   if (specs.length > 0) {
     const custom: Record<string, number> = {};
     let any = false;

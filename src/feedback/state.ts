@@ -13,8 +13,8 @@ export interface SmoothedMemory {
   readonly memory?: number;
   /**
    * Successful calls a second at 100% CPU (utilisation.ts): each sample's calls answered
-   * without error over its CPU, both from the same window, smoothed evenly; none while a
-   * sample has none (idle, or no CPU signal).
+   * without error over its CPU, both from the same window, smoothed evenly; 0 or absent:
+   * none (idle, or no CPU signal). Read it through utilisation.ts `capacityOf`.
    */
   readonly capacity?: number;
   readonly custom?: Readonly<Record<string, number>>;

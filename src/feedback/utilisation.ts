@@ -27,15 +27,17 @@ export interface CapacityInput {
  * capacity (the loop benchmark's fail-fast).
  */
 export function windowCapacity(requestRate: number | undefined, errorRatio: number | undefined, cpu: number | undefined): number | undefined {
-  if (cpu === undefined || requestRate === undefined || !(cpu >= CAPACITY_MIN_CPU) || !(requestRate > 0) || !Number.isFinite(requestRate)) return undefined;
-  const failed = errorRatio !== undefined && errorRatio >= 0 && errorRatio <= 1 ? errorRatio : 0;
+  if (cpu === undefined || requestRate === undefined || !(cpu >= CAPACITY_MIN_CPU) || !(requestRate > 0)) return undefined;
+  if (!Number.isFinite(cpu) || !Number.isFinite(requestRate)) return undefined;
+  const failed = errorRatio !== undefined && Number.isFinite(errorRatio) && errorRatio > 0 ? Math.min(errorRatio, 1) : 0;
   const served = requestRate * (1 - failed);
   return served > 0 ? served / cpu : undefined;
 }
 
 /** Successful calls a second at 100% CPU, smoothed (see SmoothedMemory.capacity); undefined without a current estimate. */
 export function capacityOf(signals: SmoothedMemory): number | undefined {
-  return signals.capacity;
+  const c = signals.capacity;
+  return c !== undefined && c > 0 ? c : undefined;
 }
 
 /** The capacity ceilings of a service's endpoints (by position), and the largest capacity they are measured against. */

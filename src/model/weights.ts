@@ -7,8 +7,12 @@ export const MAX_WEIGHT_SUM = 4_294_967_295;
 /** What the engine thinks of an endpoint. */
 export type EndpointState = 'healthy' | 'degraded' | 'ejected' | 'slow-start' | 'stale';
 
-/** Smoothed signals of an endpoint, as reported: the same fields and units as a raw sample. */
-export type SmoothedSignals = EndpointSample;
+/**
+ * Smoothed signals of an endpoint, as reported: the same fields and units as a raw sample,
+ * and with a CPU signal the capacity estimate (successful calls a second at 100% CPU;
+ * absent or 0: none).
+ */
+export type SmoothedSignals = EndpointSample & { readonly capacity?: number };
 
 /** One endpoint's outcome of a tick. */
 export interface EndpointWeight {

@@ -65,6 +65,8 @@ function roundSignals(s: SmoothedSignals): SmoothedSignals {
     const v = s[k];
     if (v !== undefined) out[k] = round(v);
   }
+  // 0 is "no estimate" (feedback/state.ts): absent rather than a capacity of nothing.
+  if (s.capacity !== undefined && s.capacity > 0) out.capacity = round(s.capacity);
   if (s.custom && Object.keys(s.custom).length > 0) {
     out.custom = Object.fromEntries(
       Object.keys(s.custom)

@@ -236,6 +236,8 @@ describe('control', () => {
     expect(windowCapacity(28, 0.5, 0.7)).toBeCloseTo(20);
     expect(windowCapacity(14, undefined, 0.7)).toBeCloseTo(20);
     expect(windowCapacity(14, 1, 0.7)).toBeUndefined();
+    expect(windowCapacity(14, NaN, 0.7)).toBeCloseTo(20);
+    expect(windowCapacity(14, 0, Infinity)).toBeUndefined();
     expect(windowCapacity(1, 0, CAPACITY_MIN_CPU / 2)).toBeUndefined();
     expect(windowCapacity(0, 0, 0.5)).toBeUndefined();
     expect(windowCapacity(10, 0, undefined)).toBeUndefined();

@@ -60,7 +60,7 @@ describe('EndpointWeights CRD', () => {
         changedAt: 5,
         metricsAvailable: true,
         endpoints: [
-          { address: '10.0.0.1', weight: 3, served: 1, state: 'slow-start', reason: 'new', changedAt: 5, signals: { latencyMs: 1, errorRatio: 0, requestRate: 2, cpu: 0.5, memory: 0.5, custom: { queue: 3 } } },
+          { address: '10.0.0.1', weight: 3, served: 1, state: 'slow-start', reason: 'new', changedAt: 5, signals: { latencyMs: 1, errorRatio: 0, requestRate: 2, cpu: 0.5, memory: 0.5, capacity: 4, custom: { queue: 3 } } },
         ],
       },
       {
@@ -75,5 +75,7 @@ describe('EndpointWeights CRD', () => {
     const errors: string[] = [];
     check(status, crd.spec.versions[0]!.schema.openAPIV3Schema.properties!.status!, 'status', errors);
     expect(errors).toEqual([]);
+    // The capacity estimate is shown; 0 (no estimate) is not a capacity of nothing.
+    expect(status.endpoints[0]!.signals.capacity).toBe(4);
   });
 });

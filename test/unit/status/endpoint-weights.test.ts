@@ -34,6 +34,11 @@ const weights = (eps: EndpointWeight[], over: Partial<ServiceWeights> = {}): Ser
 });
 
 describe('buildStatus', () => {
+  test('shows a capacity estimate, and none for 0 (no estimate)', () => {
+    const withCapacity = (address: string, capacity: number): EndpointWeight => ({ ...ep(address, 100), signals: { latencyMs: 10, cpu: 0.5, capacity } });
+    const s = buildStatus(weights([withCapacity('10.0.0.1', 19.987654), withCapacity('10.0.0.2', 0)]), service, 1_000);
+    expect(s.endpoints.map((e) => e.signals.capacity)).toEqual([19.99, undefined]);
+  });
   test('counts, spread, pod and zone; conditions keep their transition time', () => {
     const s1 = buildStatus(weights([ep('10.0.0.2', 40, 'ejected'), ep('10.0.0.1', 160)]), service, 1_000);
     expect(s1).toMatchObject({ endpointCount: 2, ejectedCount: 1, spread: 1, observedTime: '1970-01-01T00:00:01.000Z' });
