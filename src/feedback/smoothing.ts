@@ -92,9 +92,13 @@ function blend(previous: number, value: number, worse: Worse, weights: StepWeigh
 /**
  * The capacity estimate after `sample`: its window's own (utilisation.ts windowCapacity)
  * smoothed evenly; 0 (none) when the window has none (idle, no CPU signal, or the sample
- * lacks one of them). Kept while idle, an estimate is from another time: a backend failing
- * fast read up to 1.9× its peers' capacity and, back from its ejection, still did. A
- * number, never undefined: one representation for the field in every endpoint's signals.
+ * lacks one of them). Not the smoothed rate over the smoothed CPU: CPU, a cost, is
+ * smoothed faster when it rises, so while an endpoint's load rises that ratio reads low
+ * (back from an ejection, ramping ×1.5 a second, one read 11.5 calls/s against the 19 of
+ * its window and was capped at half its share). Not kept while idle either: an estimate is
+ * from another time (a backend failing fast read up to 1.9× its peers' capacity and, back
+ * from its ejection, still did). A number, never undefined: one representation for the
+ * field in every endpoint's signals.
  */
 function capacityStep(previous: number | undefined, sample: EndpointSample, weights: StepWeights | undefined): number {
   const now = windowCapacity(sample.requestRate, sample.errorRatio, sample.cpu);
@@ -231,10 +235,6 @@ function smoothFields(
   const requestRate = fold(previous.requestRate, sample.requestRate, 'none', weights);
   const cpu = fold(previous.cpu, sample.cpu, 'up', weights);
   const memory = fold(previous.memory, sample.memory, 'up', weights);
-  // Not the smoothed rate over the smoothed CPU: CPU is smoothed faster when it rises (a
-  // worsening), so while an endpoint's load rises that ratio reads low. An endpoint coming
-  // back from an ejection, its rate ramping ×1.5 a second, read half its capacity (5.5
-  // calls/s at 29% in the window, 2.8 at 25% smoothed) and was capped at half its share.
   const capacity = capacityStep(previous.capacity, sample, weights);
   // The usual case, every signal known and no custom ones, as one literal: the same keys
   // in the same order as below, built in one allocation.
