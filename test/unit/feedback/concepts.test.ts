@@ -478,7 +478,9 @@ describe('ejection', () => {
     expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 5_000, true).released).toEqual([]);
     expect(decideEjections([{ ...e, errorRatio: 0.04 }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 60_000, true).released).toEqual(['a']);
     expect(decideEjections([{ ...e, errorRatio: undefined }, { ...e, address: 'b', ejected: false, errorRatio: 0 }], 2, p, 60_000, true).released).toEqual(['a']);
-    expect(ejectionTimeMs(3)).toBe(3 * ejectionTimeMs(1));
+    expect(ejectionTimeMs(2)).toBe(2 * ejectionTimeMs(1));
+    // Capped short: a return goes through slow start from the floor, so a probe is cheap.
+    expect(ejectionTimeMs(3)).toBe(ejectionTimeMs(2));
   });
   it('ejects nothing new on stale data', () => {
     const out = decideEjections([{ address: 'a', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0.9 }, { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 }], 2, p, 0, false);
