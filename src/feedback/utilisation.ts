@@ -1,7 +1,7 @@
 /**
- * Capacity from CPU: with a CPU signal, an endpoint's capacity is its request rate over
- * its CPU (the calls a second it would answer at 100%, weighted_round_robin's
- * qps / utilisation). Unlike latency it does not depend on the load the weight sends:
+ * Capacity from CPU: with a CPU signal, an endpoint's capacity is its successful calls a
+ * second over its CPU, each window's own, smoothed (the calls a second it would answer at
+ * 100%, weighted_round_robin's qps / utilisation; smoothing.ts `capacityStep`). Unlike latency it does not depend on the load the weight sends:
  * an endpoint with half its peers' slots reads half their capacity at any share. The
  * controller caps each endpoint's multiplier at its capacity over the largest peer's, to
  * the power 1 + the tail exponent while the largest have room (no margin: see
@@ -27,8 +27,8 @@ export interface CapacityInput {
  * capacity (the loop benchmark's fail-fast).
  */
 export function windowCapacity(requestRate: number | undefined, errorRatio: number | undefined, cpu: number | undefined): number | undefined {
-  if (cpu === undefined || requestRate === undefined || !(cpu >= CAPACITY_MIN_CPU) || !(requestRate > 0)) return undefined;
-  if (!Number.isFinite(cpu) || !Number.isFinite(requestRate)) return undefined;
+  if (cpu === undefined || requestRate === undefined) return undefined;
+  if (!(cpu >= CAPACITY_MIN_CPU && cpu < Infinity && requestRate > 0 && requestRate < Infinity)) return undefined;
   const failed = errorRatio !== undefined && Number.isFinite(errorRatio) && errorRatio > 0 ? Math.min(errorRatio, 1) : 0;
   const served = requestRate * (1 - failed);
   return served > 0 ? served / cpu : undefined;
