@@ -6,7 +6,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { BackendState } from '../../src/demo/backend/index.js';
-import { fairShares, type Scenario } from './scenarios.js';
+import { capacityPerSecond, fairShares, type Scenario } from './scenarios.js';
 
 /** Every call of a run, merged over the clients. Times in seconds from the run's start. */
 export interface RunCalls {
@@ -68,6 +68,14 @@ export interface Figures {
    * fault phases.
    */
   readonly healthyUtilisation: number | null;
+  /**
+   * Highest calls a second sent to a backend healthy in a fault phase, over the calls a
+   * second it can serve (its capacity), over the fault phases: over 1, it was pushed past
+   * its capacity. Unlike `healthyUtilisation`, queueing does not count: at 95% of its
+   * capacity a backend's in-flight calls are several times its slots (Erlang's C), which
+   * that figure reads as overloaded. Null without fault phases.
+   */
+  readonly healthyLoad?: number | null;
   readonly phases: readonly PhaseFigures[];
 }
 
@@ -243,10 +251,15 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
   const utils = phases.flatMap((p) => p.utilisation);
   const nominal = scenario.phases[0]?.backends ?? [];
   const healthyUtils: number[] = [];
-  measured.forEach(({ p }, i) => {
+  const healthyLoads: number[] = [];
+  measured.forEach(({ p, b }, i) => {
     if (!p.fault) return;
+    const { shares, total } = sharesIn(calls, b.startS, b.endS, n);
+    const perSecond = total / Math.max(1e-9, b.endS - b.startS);
     p.backends.forEach((state, k) => {
-      if (sameState(state, nominal[k])) healthyUtils.push(phases[i]!.utilisation[k] ?? 0);
+      if (!sameState(state, nominal[k])) return;
+      healthyUtils.push(phases[i]!.utilisation[k] ?? 0);
+      healthyLoads.push(((shares[k] ?? 0) * perSecond) / capacityPerSecond([state]));
     });
   });
   return {
@@ -262,6 +275,7 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
     shareSpread: spreads.length > 0 ? Math.max(...spreads) : null,
     busiestUtilisation: utils.length > 0 ? Math.max(...utils) : null,
     healthyUtilisation: healthyUtils.length > 0 ? Math.max(...healthyUtils) : null,
+    healthyLoad: healthyLoads.length > 0 ? Math.max(...healthyLoads) : null,
     phases,
   };
 }

@@ -33,7 +33,8 @@ export interface EngineOutput {
   readonly services: ReadonlyMap<string, ServiceWeights>;
   /**
    * What to serve: serviceId → address → integer weight in [1, FAIR_WEIGHT] for the ready
-   * endpoints of every service (equal weights in shadow mode and in panic).
+   * endpoints of every service (equal weights in shadow mode; in panic equal, or by
+   * capacity with a CPU signal).
    */
   readonly table: WeightTable;
   /** The state to pass to the next tick: plain, serialisable data. */

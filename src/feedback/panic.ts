@@ -52,6 +52,13 @@ export interface PanicCount {
    */
   readonly unrelieved?: number;
   readonly receiversLoaded?: boolean;
+  /**
+   * Degraded by slowness at HOT_UTILISATION or more of their CPU, with capacities known:
+   * past their capacity. When these alone are over the threshold the panic needs no
+   * confirmation: its capacity split serves each endpoint what it can take, and waiting
+   * lets their queues grow to the calls' deadlines (a mass degradation).
+   */
+  readonly saturated?: number;
 }
 
 /**
@@ -75,7 +82,9 @@ export function decidePanic(
     // themselves: one slow backend cut and a few busy receivers, or a failing endpoint
     // and a few busy ones, are not a mass degradation.
     const urgent =
-      (count.overwhelmed === true && over(count.cutSlow ?? 0)) || (count.receiversLoaded === true && over(count.unrelieved ?? 0));
+      (count.overwhelmed === true && over(count.cutSlow ?? 0)) ||
+      (count.receiversLoaded === true && over(count.unrelieved ?? 0)) ||
+      over(count.saturated ?? 0);
     const enter = over(failing) || (overSince > 0 && (urgent || now - overSince >= PANIC_CONFIRM_MS));
     return enter
       ? { panic: true, panicSince: now, cooldownUntil: 0, overSince: 0, change: 'enter' }

@@ -96,8 +96,10 @@ export function slowStartReason(cause: 'new' | 'ready' | 'ramp', elapsedMs: numb
   return `slow start: ${formatPercent(Math.min(1, elapsedMs / policy.slowStartMs))} of ${formatMs(policy.slowStartMs)}`;
 }
 
-export function panicEnterReason(degraded: number, ready: number, policy: ServicePolicy): string {
-  return `${degraded} of ${ready} endpoints degraded (${formatPercent(degraded / ready)}, over the panic threshold ${formatPercent(policy.panicThreshold)}): equal weights`;
+/** `byCapacity`: the weights follow the endpoints' capacities (a CPU signal) rather than being equal. */
+export function panicEnterReason(degraded: number, ready: number, policy: ServicePolicy, byCapacity: boolean): string {
+  const weights = byCapacity ? 'weights by capacity, every endpoint equally busy' : 'equal weights';
+  return `${degraded} of ${ready} endpoints degraded (${formatPercent(degraded / ready)}, over the panic threshold ${formatPercent(policy.panicThreshold)}): ${weights}`;
 }
 
 export function panicExitReason(degraded: number, ready: number, policy: ServicePolicy): string {

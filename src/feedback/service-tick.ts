@@ -26,12 +26,13 @@ import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
-import { capacityCeilings } from './utilisation.js';
+import { capacityCeilings, panicMultipliers } from './utilisation.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   CUT_BAND,
   CUT_HOLD_MS,
   DEGRADED_RATIO,
+  HOT_UTILISATION,
   EJECTION_FORGET_MS,
   DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
@@ -212,6 +213,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   let failingCount = 0;
   let cutSlow = 0;
   let unrelieved = 0;
+  // With capacities known (a CPU signal), a slow endpoint at HOT_UTILISATION or more is
+  // past its capacity: it counts toward panic at once, and a panic on such needs no
+  // confirmation (panic.ts), for the panic's capacity split is the answer whether it broke
+  // or is only small.
+  const capacitySplit = panicMultipliers(work);
+  let saturated = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
     if (sc === undefined || sc.cost === undefined) return false;
@@ -220,6 +227,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       return true;
     }
     if (sc.cost < DEGRADED_RATIO * baselineMs) return false;
+    const full = capacitySplit.length > 0 && (w.signals.cpu ?? 0) >= HOT_UTILISATION;
+    if (full) saturated++;
     if (w.control < 1) {
       cutSlow++;
       // Unrelieved: the cut has had its hold to show, and the reading is still near the
@@ -227,7 +236,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       // cut for a few seconds, but falling from the peak.
       if (cutHasShown(w, now) && sc.cost >= UNRELIEVED_FRACTION * w.episodePeak) unrelieved++;
     }
-    return inPanic || shiftTried;
+    return inPanic || shiftTried || full;
   }).length;
 
   // 5. Panic, judged on fresh data only; stale data keeps it, too old data ends it.
@@ -239,12 +248,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     overSince: previous?.overSince ?? 0,
   };
   if (freshness === 'fresh') {
-    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed, unrelieved, receiversLoaded: loaded }, policy, now);
+    panicState = decidePanic(panicState, { degraded, failing: failingCount, ready: work.length, cutSlow, overwhelmed, unrelieved, receiversLoaded: loaded, saturated }, policy, now);
   } else if (freshness === 'reset' && panicState.panic) {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }
   const { panic, panicSince, cooldownUntil, overSince } = panicState;
-  if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy) });
+  // In panic, equal weights; with a CPU signal, each endpoint equally busy (utilisation.ts).
+  const panicAt = panic ? capacitySplit : [];
+  const byCapacity = panicAt.length > 0;
+  if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy, byCapacity) });
   if (!panic && wasPanic) decisions.push({ serviceId: id, kind: 'panic-exit', reason: why.panicExitReason(degraded, work.length, policy) });
 
   // 6. The controller's proposals, with the shift of the whole service capped.
@@ -356,22 +368,23 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const slowStarting = !w.ejected && inSlowStart(w.slowStartAt, now, policy);
     if (!slowStarting && w.slowStartAt > 0 && !inSlowStart(w.slowStartAt, now, policy)) w.slowStartAt = 0;
 
+    // The step limit binds the served multiplier, whatever moved it (slow start, a changed
+    // annotation, a panic's split following the estimates), except for ejections and the
+    // start and end of a panic, which act at once by design.
+    const stepLimited = (target: number): number => {
+      if (w.firstSeenAt === now || wasPanic !== panic) return target;
+      let e = Math.min(target, w.effective * riseLimit);
+      // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
+      e = Math.max(e, w.effective * cutLimit);
+      // What a tick could not land of a deep cut (a deepening goes down to two cuts' limit)
+      // waits for the endpoint's next sample: a missing sample never lowers a weight.
+      return w.current ? e : Math.max(e, w.effective);
+    };
     let effective: number;
-    if (panic) effective = 1;
+    // Within a panic, an endpoint without a sample this tick (no estimate) holds its share.
+    if (panic) effective = wasPanic && !w.current && w.effective > 0 ? w.effective : stepLimited(Math.max(policy.weightFloor, panicAt[k] ?? 1));
     else if (w.ejected) effective = EJECTED_MULTIPLIER;
-    else {
-      effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
-      // The step limit binds the served multiplier, whatever moved it (slow start, a
-      // changed annotation), except for ejections and panic, which act at once by design.
-      if (w.firstSeenAt !== now && !(wasPanic && !panic)) {
-        effective = Math.min(effective, w.effective * riseLimit);
-        // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
-        effective = Math.max(effective, w.effective * cutLimit);
-        // What a tick could not land of a deep cut (a deepening goes down to two cuts' limit)
-        // waits for the endpoint's next sample: a missing sample never lowers a weight.
-        if (!w.current) effective = Math.max(effective, w.effective);
-      }
-    }
+    else effective = stepLimited(slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control);
     w.effective = effective;
     const before = w.published;
     const published = quantise(effective, before > 0 ? before : undefined, hysteresis);
@@ -389,7 +402,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
               ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio)
               : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address)),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
-        panicText: () => why.panicEnterReason(degraded, work.length, policy),
+        panicText: () => why.panicEnterReason(degraded, work.length, policy, byCapacity),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),
         drift: () => why.driftReason(w.lastDataAt > 0 ? endpointAge : undefined),
         ramp: () => why.slowStartReason('ramp', now - w.slowStartAt, policy),

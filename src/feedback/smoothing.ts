@@ -91,7 +91,10 @@ function blend(previous: number, value: number, worse: Worse, weights: StepWeigh
 
 /**
  * The capacity estimate after `sample`: its window's own (utilisation.ts windowCapacity)
- * smoothed evenly; 0 (none) when the window has none (idle, no CPU signal, or the sample
+ * smoothed, falling as fast as a cost rises (a quarter of the half-life: a worse capacity
+ * is a worsening, and in a mass degradation the panic's split waits for it: smoothed
+ * evenly, the slow three got 1.7× their capacity share as the panic began and 1.2× four
+ * seconds later); 0 (none) when the window has none (idle, no CPU signal, or the sample
  * lacks one of them). Not the smoothed rate over the smoothed CPU: CPU, a cost, is
  * smoothed faster when it rises, so while an endpoint's load rises that ratio reads low
  * (back from an ejection, ramping ×1.5 a second, one read 11.5 calls/s against the 19 of
@@ -102,7 +105,7 @@ function blend(previous: number, value: number, worse: Worse, weights: StepWeigh
  */
 function capacityStep(previous: number | undefined, sample: EndpointSample, weights: StepWeights | undefined): number {
   const now = windowCapacity(sample.requestRate, sample.errorRatio, sample.cpu);
-  return now === undefined ? 0 : step(previous !== undefined && previous > 0 ? previous : undefined, now, 'none', weights);
+  return now === undefined ? 0 : step(previous !== undefined && previous > 0 ? previous : undefined, now, 'down', weights);
 }
 
 /** Latencies under this (in ms) are smoothed as this: log space needs a positive floor. */

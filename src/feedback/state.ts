@@ -13,8 +13,9 @@ export interface SmoothedMemory {
   readonly memory?: number;
   /**
    * Successful calls a second at 100% CPU (utilisation.ts): each sample's calls answered
-   * without error over its CPU, both from the same window, smoothed evenly; 0 or absent:
-   * none (idle, or no CPU signal). Read it through utilisation.ts `capacityOf`.
+   * without error over its CPU, both from the same window, smoothed (falling faster than
+   * rising); 0 or absent: none (idle, or no CPU signal). Read it through utilisation.ts
+   * `capacityOf`.
    */
   readonly capacity?: number;
   readonly custom?: Readonly<Record<string, number>>;

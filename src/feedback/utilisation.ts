@@ -56,6 +56,32 @@ const NONE: CapacityCeilings = Object.freeze({ ceilings: Object.freeze([]), larg
  * and for all (an empty list) when fewer than two endpoints have an estimate.
  */
 export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityCeilings {
+  const known = relativeCapacities(endpoints);
+  if (known === undefined) return NONE;
+  const exponent = 1 + tailExponent(known.present, known.utilisation);
+  return { ceilings: known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, exponent))), largest: known.largest };
+}
+
+/**
+ * The multipliers of a panic (by position): each endpoint's capacity over the largest's,
+ * the split at which every endpoint is equally busy (1 for an endpoint without an estimate,
+ * within CAPACITY_EQUAL of the largest, or ejected); all 1 (an empty list) as for
+ * `capacityCeilings`. Equal weights are this split for equal endpoints; for unequal ones
+ * they send the small ones more than they can serve. In the loop benchmark's mass
+ * degradation (three of five backends a third of their capacity, the load the whole
+ * capacity left) equal weights sent the slow three 1.8× their capacity, and a backend
+ * past its capacity fails almost every call: its queue grows until calls wait out their
+ * deadline.
+ */
+export function panicMultipliers(endpoints: readonly CapacityInput[]): readonly (number | undefined)[] {
+  const known = relativeCapacities(endpoints);
+  return known === undefined ? NONE.ceilings : known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, 1)));
+}
+
+/** The estimates of a service's endpoints against the largest; undefined with fewer than two, or all within CAPACITY_EQUAL. */
+function relativeCapacities(endpoints: readonly CapacityInput[]):
+  | { relative: readonly (number | undefined)[]; present: readonly number[]; largest: number; utilisation: number }
+  | undefined {
   let largest = 0;
   let smallest = Infinity;
   let known = 0;
@@ -70,19 +96,14 @@ export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityC
     rate += e.signals.requestRate ?? 0;
     capacity += c;
   }
-  // Fewer than two estimates, or all of them equal: no ceiling anywhere (no allocation).
-  if (known < 2 || smallest >= CAPACITY_EQUAL * largest) return NONE;
-  const relative: number[] = [];
-  for (const e of endpoints) {
+  // Fewer than two estimates, or all of them equal: nothing to allocate (and no allocation).
+  if (known < 2 || smallest >= CAPACITY_EQUAL * largest) return undefined;
+  const relative = endpoints.map((e) => {
     const c = estimate(e);
-    if (c !== undefined) relative.push(c / largest);
-  }
-  const exponent = 1 + tailExponent(relative, rate / capacity);
-  const ceilings = endpoints.map((e) => {
-    const c = estimate(e);
-    return c === undefined ? undefined : ceilingOf(c / largest, exponent);
+    return c === undefined ? undefined : c / largest;
   });
-  return { ceilings, largest };
+  const present = relative.filter((r): r is number => r !== undefined);
+  return { relative, present, largest, utilisation: rate / capacity };
 }
 
 /** The capacity of a current, non-ejected endpoint (others have none that counts). */

@@ -73,7 +73,7 @@ export interface ServicePolicy {
   readonly weightFloor: number;
   /** Largest relative weight increase per tick (0..1); cuts may be faster. */
   readonly maxStep: number;
-  /** Share of endpoints (0..1) that, when degraded, switches the service to equal weights. */
+  /** Share of endpoints (0..1) that, when degraded, switches the service to panic (equal weights, or by capacity with a CPU signal). */
   readonly panicThreshold: number;
   /** Largest share of endpoints (0..1) that may be ejected at once. */
   readonly maxEjection: number;

@@ -48,7 +48,7 @@ export function decisionEvents(decisions: readonly Decision[], service: Service 
         out.push({ ...base, type: 'Normal', reason: EVENT_REASONS.restored, message: `Endpoint ${ep} restored: ${d.reason}` });
         break;
       case 'panic-enter':
-        out.push({ ...base, type: 'Warning', reason: EVENT_REASONS.panicEntered, message: `Panic mode: serving equal weights: ${d.reason}` });
+        out.push({ ...base, type: 'Warning', reason: EVENT_REASONS.panicEntered, message: `Panic mode: ${d.reason}` });
         break;
       case 'panic-exit':
         out.push({ ...base, type: 'Normal', reason: EVENT_REASONS.panicLeft, message: `Panic mode left: ${d.reason}` });

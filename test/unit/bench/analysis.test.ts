@@ -25,6 +25,23 @@ describe('the loop benchmark figures', () => {
     expect(f.healthyUtilisation).toBeCloseTo(1.4);
     expect(analyse(mass, NO_CALLS, { weights: [], utilisation: utilisation(0.9, 3) }, OPTS).healthyUtilisation).toBeCloseTo(0.9);
   });
+  it('report the calls sent to a healthy backend under a fault over its capacity, whatever it queued', () => {
+    const fault = phaseBounds(mass)[mass.phases.findIndex((p) => p.fault)]!;
+    const rate = mass.ratePerSecond;
+    // Each healthy backend (4 and 5) gets `healthyShare` of the load; the slow three the rest.
+    const calls = (healthyShare: number): RunCalls => {
+      const n = Math.round((fault.endS - fault.startS) * rate);
+      const backend = Int8Array.from({ length: n }, (_, i) => {
+        const x = (i % 300) / 300; // 300 divides the phase's 3 600 calls
+        return x < healthyShare ? 3 : x < 2 * healthyShare ? 4 : i % 3;
+      });
+      return { scheduledS: Float64Array.from({ length: n }, (_, i) => fault.startS + i / rate), latencyMs: new Float64Array(n).fill(100), backend, code: new Int8Array(n) };
+    };
+    // 60 calls a second: a third each is 20 a second, a healthy backend's whole capacity.
+    expect(analyse(mass, calls(1 / 3), { weights: [], utilisation: utilisation(4, 1) }, OPTS).healthyLoad).toBeCloseTo(1, 2);
+    expect(analyse(mass, calls(0.4), { weights: [], utilisation: utilisation(9, 1) }, OPTS).healthyLoad).toBeCloseTo(1.2, 2);
+    expect(analyse(heterogeneous, NO_CALLS, { weights: [], utilisation: [] }, OPTS).healthyLoad).toBeNull();
+  });
   it('have no healthy-under-a-fault figure where nothing faults', () => {
     const f = analyse(heterogeneous, NO_CALLS, { weights: [], utilisation: [] }, OPTS);
     expect(f.healthyUtilisation).toBeNull();

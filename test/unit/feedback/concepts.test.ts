@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { capacityCeilings, capacityOf, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
+import { capacityCeilings, capacityOf, panicMultipliers, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
 import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
@@ -255,6 +255,14 @@ describe('control', () => {
     expect(capacityCeilings([e(0.5, 10), e(0.5, 100, false), e(0.5, 100, true, true), e(undefined, 5)]).ceilings).toEqual([]);
     // 54 calls/s of 60: the larger one would be over 80% busy even at the capacity shares.
     expect(capacityCeilings([e(0.9, 18), e(0.5, 40, false), e(0.9, 36)]).ceilings).toEqual([0.5, undefined, undefined]);
+    // A panic's split: each endpoint's capacity over the largest's, whatever the load (the
+    // mass degradation: three at a third of their capacity, all of them busy).
+    const mass = panicMultipliers([e(1, 6.7), e(1, 6.6), e(1, 6.7), e(1, 20), e(1, 20), e(undefined, 5), e(1, 6, true, true)]);
+    [1 / 3, 0.33, 1 / 3].forEach((m, i) => expect(mass[i]).toBeCloseTo(m, 2));
+    expect(mass.slice(3)).toEqual([undefined, undefined, undefined, undefined]);
+    // The same rules as the ceilings': none among equals, none with fewer than two estimates.
+    expect(panicMultipliers([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)])).toEqual([]);
+    expect(panicMultipliers([e(0.5, 10), e(0.5, 100, false), e(undefined, 5)])).toEqual([]);
   });
   it('serves smaller endpoints under their capacity shares only as far as the largest have room', () => {
     const hetero = [0.25, 0.25, 0.5, 1, 1];
@@ -350,6 +358,18 @@ describe('capacity from CPU', () => {
     // None once it is idle (no CPU to measure it by): an old estimate is from another time.
     signals = smoothSample(signals, { latencyMs: 100, errorRatio: 0, requestRate: 0, cpu: 0, memory: 0.5 }, 1000, 2000, []);
     expect(capacityOf(signals)).toBeUndefined();
+  });
+  it('reads a fall of the capacity within a tick or two, a rise over the half-life', () => {
+    const at = (capacity: number) => ({ latencyMs: 100, errorRatio: 0, requestRate: 12, cpu: 12 / capacity, memory: 0.5 });
+    let signals = smoothSample({}, at(20), 1000, 2000, []);
+    signals = smoothSample(signals, at(20), 1000, 2000, []);
+    // A third of it (the mass degradation's slow three): 94% of the way in two 1 s ticks.
+    for (let t = 0; t < 2; t++) signals = smoothSample(signals, at(20 / 3), 1000, 2000, []);
+    expect(capacityOf(signals)!).toBeLessThan(1.15 * (20 / 3));
+    // Back up: half the way after one half-life (2 s), not at once.
+    for (let t = 0; t < 2; t++) signals = smoothSample(signals, at(20), 1000, 2000, []);
+    expect(capacityOf(signals)!).toBeGreaterThan(12);
+    expect(capacityOf(signals)!).toBeLessThan(15);
   });
   const addrs = addresses(5);
   /** A minute of equal latencies; each endpoint answers 12 calls/s at the CPU its capacity (calls/s at 100%) means. */
@@ -531,6 +551,12 @@ describe('panic', () => {
     // Receivers with room may take another round; two of five unrelieved is not a mass degradation.
     expect(decidePanic(calm, unrelieved(3, false), p, 1000).change).toBe('none');
     expect(decidePanic(calm, unrelieved(2, true), p, 1000).change).toBe('none');
+  });
+  it('enters at once when the slow endpoints past their capacity (CPU) are over the threshold', () => {
+    expect(decidePanic(calm, { ...count(3), saturated: 3 }, p, 1000).change).toBe('enter');
+    // Two of five full and a third slow: confirm first; and never while cooling down.
+    expect(decidePanic(calm, { ...count(3), saturated: 2 }, p, 1000).change).toBe('none');
+    expect(decidePanic({ ...calm, cooldownUntil: 2000 }, { ...count(3), saturated: 3 }, p, 1000).change).toBe('none');
   });
   it('never panics a single endpoint', () => {
     expect(decidePanic(calm, count(1, 1, 1), p, 0).panic).toBe(false);

@@ -193,6 +193,22 @@ describe('scenario: mass degradation (three of five ×3 slower, 60% load)', () =
   });
 });
 
+describe('scenario: mass degradation, with a CPU signal', () => {
+  const slowThree = (i: number, t: number) => (i < 3 && t >= FAULT && t < HEAL ? { ...HEALTHY, serviceMs: 3 * HEALTHY.serviceMs } : HEALTHY);
+  const trace = simulate({ seconds: 100, rate: RATE, condition: slowThree, cpu: true });
+
+  it('panics to weights by capacity: no backend, slow or healthy, sent much past its capacity', () => {
+    const t = firstSecond(trace, FAULT, (s) => trace.panic[s]!);
+    expect(t! - FAULT).toBeLessThanOrEqual(20);
+    // Equal weights would send the slow three 1.8× their capacity (the test above).
+    for (let s = t! + 10; s < HEAL; s++) {
+      for (const step of trace.steps[s]!) expect(step.utilisation).toBeLessThan(1.06);
+      expect(trace.weights[s]![0]! / trace.weights[s]![4]!).toBeLessThan(0.4);
+    }
+    expect(trace.decisions.find((d) => d.decision.kind === 'panic-enter')?.decision.reason).toMatch(/weights by capacity/);
+  });
+});
+
 describe('scenario: Prometheus stops answering', () => {
   const trace = simulate({
     seconds: 100,
