@@ -26,7 +26,7 @@ import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
-import { capacityCeilings, panicMultipliers } from './utilisation.js';
+import { capacityCeilings } from './utilisation.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   CUT_BAND,
@@ -217,7 +217,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // past its capacity: it counts toward panic at once, and a panic on such needs no
   // confirmation (panic.ts), for the panic's capacity split is the answer whether it broke
   // or is only small.
-  const capacitySplit = panicMultipliers(work);
+  // With a CPU signal, each endpoint's capacity share (utilisation.ts; empty without one).
+  const { ceilings, largest: largestCapacity, split: capacitySplit } = capacityCeilings(work);
   let saturated = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
@@ -269,8 +270,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // turning slow must not wait for the others to look calm.
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
   const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
-  // With a CPU signal, each endpoint's capacity share (utilisation.ts; empty without one).
-  const { ceilings, largest: largestCapacity } = capacityCeilings(work);
   if (!panic && freshness === 'fresh') {
     for (let k = 0; k < work.length; k++) {
       const w = work[k]!;

@@ -6,7 +6,8 @@
  * controller caps each endpoint's multiplier at its capacity over the largest peer's, to
  * the power 1 + the tail exponent while the largest have room (no margin: see
  * CAPACITY_EQUAL), the split of the loop benchmark's oracle when every backend is needed;
- * latency still cuts under it. Without a CPU signal nothing here applies.
+ * latency still cuts under it. In panic each endpoint is served its capacity over the
+ * largest's (`split`). Without a CPU signal nothing here applies.
  */
 import { CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from './tuning.js';
 import type { SmoothedMemory } from './state.js';
@@ -45,37 +46,37 @@ export interface CapacityCeilings {
   readonly ceilings: readonly (number | undefined)[];
   /** Calls a second at 100% of the largest endpoint (0 without ceilings). */
   readonly largest: number;
+  /**
+   * The multipliers of a panic (by position): each endpoint's capacity over the largest's,
+   * the split at which every endpoint is equally busy (undefined, i.e. 1, where the
+   * ceiling is). Equal weights are this split for equal endpoints; for unequal ones they
+   * send the small ones more than they can serve. In the loop benchmark's mass
+   * degradation (three of five backends a third of their capacity, the load the whole
+   * capacity left) equal weights sent the slow three 1.8× their capacity, and a backend
+   * past its capacity fails almost every call: its queue grows until calls wait out
+   * their deadline.
+   */
+  readonly split: readonly (number | undefined)[];
 }
 
-const NONE: CapacityCeilings = Object.freeze({ ceilings: Object.freeze([]), largest: 0 });
+const NONE: CapacityCeilings = Object.freeze({ ceilings: Object.freeze([]), largest: 0, split: Object.freeze([]) });
 
 /**
  * Each endpoint's ceiling (by position): its capacity over the largest of the current,
  * non-ejected endpoints', to the power 1 + the service's tail exponent (`tailExponent`);
  * undefined for an endpoint without an estimate or within CAPACITY_EQUAL of the largest,
- * and for all (an empty list) when fewer than two endpoints have an estimate.
+ * and for all (empty lists) when fewer than two endpoints have an estimate or all are
+ * within CAPACITY_EQUAL. The panic's split likewise, to the power 1.
  */
 export function capacityCeilings(endpoints: readonly CapacityInput[]): CapacityCeilings {
   const known = relativeCapacities(endpoints);
   if (known === undefined) return NONE;
   const exponent = 1 + tailExponent(known.present, known.utilisation);
-  return { ceilings: known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, exponent))), largest: known.largest };
-}
-
-/**
- * The multipliers of a panic (by position): each endpoint's capacity over the largest's,
- * the split at which every endpoint is equally busy (1 for an endpoint without an estimate,
- * within CAPACITY_EQUAL of the largest, or ejected); all 1 (an empty list) as for
- * `capacityCeilings`. Equal weights are this split for equal endpoints; for unequal ones
- * they send the small ones more than they can serve. In the loop benchmark's mass
- * degradation (three of five backends a third of their capacity, the load the whole
- * capacity left) equal weights sent the slow three 1.8× their capacity, and a backend
- * past its capacity fails almost every call: its queue grows until calls wait out their
- * deadline.
- */
-export function panicMultipliers(endpoints: readonly CapacityInput[]): readonly (number | undefined)[] {
-  const known = relativeCapacities(endpoints);
-  return known === undefined ? NONE.ceilings : known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, 1)));
+  return {
+    ceilings: known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, exponent))),
+    largest: known.largest,
+    split: known.relative.map((r) => (r === undefined ? undefined : ceilingOf(r, 1))),
+  };
 }
 
 /** The estimates of a service's endpoints against the largest; undefined with fewer than two, or all within CAPACITY_EQUAL. */

@@ -10,7 +10,7 @@ import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
 import { costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
-import { capacityCeilings, capacityOf, panicMultipliers, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
+import { capacityCeilings, capacityOf, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
 import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
 import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from '../../../src/feedback/noise.js';
 import { ewma, ewmaAsymmetric, hasData, smoothSample } from '../../../src/feedback/smoothing.js';
@@ -257,12 +257,12 @@ describe('control', () => {
     expect(capacityCeilings([e(0.9, 18), e(0.5, 40, false), e(0.9, 36)]).ceilings).toEqual([0.5, undefined, undefined]);
     // A panic's split: each endpoint's capacity over the largest's, whatever the load (the
     // mass degradation: three at a third of their capacity, all of them busy).
-    const mass = panicMultipliers([e(1, 6.7), e(1, 6.6), e(1, 6.7), e(1, 20), e(1, 20), e(undefined, 5), e(1, 6, true, true)]);
+    const mass = capacityCeilings([e(1, 6.7), e(1, 6.6), e(1, 6.7), e(1, 20), e(1, 20), e(undefined, 5), e(1, 6, true, true)]).split;
     [1 / 3, 0.33, 1 / 3].forEach((m, i) => expect(mass[i]).toBeCloseTo(m, 2));
     expect(mass.slice(3)).toEqual([undefined, undefined, undefined, undefined]);
     // The same rules as the ceilings': none among equals, none with fewer than two estimates.
-    expect(panicMultipliers([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)])).toEqual([]);
-    expect(panicMultipliers([e(0.5, 10), e(0.5, 100, false), e(undefined, 5)])).toEqual([]);
+    expect(capacityCeilings([e(0.7, 14), e(0.7, 13), e(0.7, 14 * CAPACITY_EQUAL + 0.1)]).split).toEqual([]);
+    expect(capacityCeilings([e(0.5, 10), e(0.5, 100, false), e(undefined, 5)]).split).toEqual([]);
   });
   it('serves smaller endpoints under their capacity shares only as far as the largest have room', () => {
     const hetero = [0.25, 0.25, 0.5, 1, 1];
