@@ -17,6 +17,7 @@ import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './eject
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
 import { deepBacklog, withInflightLatency } from './inflight.js';
+import { queueSplit } from './queue-split.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
 import * as why from './reasons.js';
@@ -92,6 +93,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // The endpoints whose calls in flight stood in for their latency this tick (for reasons);
   // created on the first, as most ticks have none.
   let held: Map<string, why.HeldCalls> | undefined;
+  // The endpoints with a deep backlog this tick (queue-split.ts); created on the first.
+  let queueing: Set<string> | undefined;
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -113,6 +116,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const raw = input.samples?.get(ep.address);
     const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
     if (sample !== raw && raw !== undefined) (held ??= new Map()).set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
+    if (raw !== undefined && usable(raw.inflight) && raw.inflight >= 1 && deepBacklog(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, policy.latencyTargetMs)) {
+      (queueing ??= new Set()).add(ep.address);
+    }
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;
@@ -254,9 +260,19 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     panicState = { panic: false, panicSince: 0, cooldownUntil: 0, overSince: 0 };
   }
   const { panic, panicSince, cooldownUntil, overSince } = panicState;
-  // In panic, equal weights; with a CPU signal, each endpoint equally busy (utilisation.ts).
-  const panicAt = panic ? capacitySplit : [];
-  const byCapacity = panicAt.length > 0;
+  // In panic, equal weights; with a CPU signal, each endpoint equally busy (utilisation.ts);
+  // without one, an endpoint that queues gets what it answers (queue-split.ts).
+  const byCapacity = capacitySplit.length > 0;
+  const panicAt = !panic ? [] : byCapacity ? capacitySplit : queueSplit(work.map((w) => {
+    const cost = scores.get(w.address)?.cost;
+    return {
+      answered: w.signals.requestRate === undefined ? undefined : w.signals.requestRate * (1 - Math.min(1, w.signals.errorRatio ?? 0)),
+      counts: w.current && !w.ejected,
+      slow: cost !== undefined && cost >= DEGRADED_RATIO * baselineMs,
+      queueing: queueing?.has(w.address) === true,
+      limited: wasPanic && w.effective < 1,
+    };
+  }));
   if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy, byCapacity) });
   if (!panic && wasPanic) decisions.push({ serviceId: id, kind: 'panic-exit', reason: why.panicExitReason(degraded, work.length, policy) });
 

@@ -188,7 +188,7 @@ function updateRow(row, service, e, now) {
 
 function updateCard(card, service, now) {
   card.badges.replaceChildren(
-    ...(service.panic ? [badge('panic', 'panic', 'too many endpoints look degraded: equal weights, or weights by capacity with a CPU signal')] : []),
+    ...(service.panic ? [badge('panic', 'panic', 'too many endpoints look degraded: equal weights (by capacity with a CPU signal; no more than it answers to a slow endpoint that queues)')] : []),
     badge(service.mode, service.mode === 'shadow' ? 'shadow' : 'mode', service.mode === 'shadow' ? 'computes weights, serves equal ones' : 'serves the computed weights'),
     ...(service.lbPolicy ? [badge(service.lbPolicy, 'plain', 'load-balancing policy')] : []),
     ...(service.metricsAvailable ? [] : [badge('no metrics', 'warn', 'no signal data this tick: weights hold, then drift to equal')]),
