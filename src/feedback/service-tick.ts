@@ -219,12 +219,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   let failingCount = 0;
   let cutSlow = 0;
   let unrelieved = 0;
-  // With capacities known (a CPU signal), a slow endpoint at HOT_UTILISATION or more is
-  // past its capacity: it counts toward panic at once, and a panic on such needs no
-  // confirmation (panic.ts), for the panic's capacity split is the answer whether it broke
-  // or is only small.
   // With a CPU signal, each endpoint's capacity share (utilisation.ts; empty without one).
   const { ceilings, largest: largestCapacity, split: capacitySplit } = capacityCeilings(work);
+  // With capacities known, a slow endpoint at HOT_UTILISATION or more is past its
+  // capacity: it counts toward panic at once, and a panic on such needs no confirmation
+  // (panic.ts), for the panic's capacity split is the answer whether it broke or is only
+  // small.
   let saturated = 0;
   const degraded = work.filter((w) => {
     const sc = scores.get(w.address);
@@ -386,20 +386,13 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     // The step limit binds the served multiplier, whatever moved it (slow start, a changed
     // annotation, a panic's split following the estimates), except for ejections and the
     // start and end of a panic, which act at once by design.
-    const stepLimited = (target: number): number => {
-      if (w.firstSeenAt === now || wasPanic !== panic) return target;
-      let e = Math.min(target, w.effective * riseLimit);
-      // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
-      e = Math.max(e, w.effective * cutLimit);
-      // What a tick could not land of a deep cut (a deepening goes down to two cuts' limit)
-      // waits for the endpoint's next sample: a missing sample never lowers a weight.
-      return w.current ? e : Math.max(e, w.effective);
-    };
+    const limited = w.firstSeenAt !== now && wasPanic === panic;
     let effective: number;
     // Within a panic, an endpoint without a sample this tick (no estimate) holds its share.
-    if (panic) effective = wasPanic && !w.current && w.effective > 0 ? w.effective : stepLimited(Math.max(policy.weightFloor, panicAt[k] ?? 1));
+    if (panic) effective = wasPanic && !w.current && w.effective > 0 ? w.effective : Math.max(policy.weightFloor, panicAt[k] ?? 1);
     else if (w.ejected) effective = EJECTED_MULTIPLIER;
-    else effective = stepLimited(slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control);
+    else effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
+    if (limited && (panic || !w.ejected)) effective = stepLimit(effective, w, riseLimit, cutLimit);
     w.effective = effective;
     const before = w.published;
     const published = quantise(effective, before > 0 ? before : undefined, hysteresis);
@@ -450,6 +443,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     row,
     decisions,
   };
+}
+
+/** `target` within a tick's step from the endpoint's served multiplier. */
+function stepLimit(target: number, w: Working, riseLimit: number, cutLimit: number): number {
+  // Cuts are events (at most one per CUT_HOLD_MS), not rates: a whole cut may land in one tick.
+  const e = Math.max(Math.min(target, w.effective * riseLimit), w.effective * cutLimit);
+  // What a tick could not land of a deep cut (a deepening goes down to two cuts' limit)
+  // waits for the endpoint's next sample: a missing sample never lowers a weight.
+  return w.current ? e : Math.max(e, w.effective);
 }
 
 /** Whether an endpoint's cut (its episode's first) has had CUT_HOLD_MS to show. */
