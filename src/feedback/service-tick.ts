@@ -93,8 +93,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // The endpoints whose calls in flight stood in for their latency this tick (for reasons);
   // created on the first, as most ticks have none.
   let held: Map<string, why.HeldCalls> | undefined;
-  // The endpoints with a deep backlog this tick (queue-split.ts); created on the first.
-  let queueing: Set<string> | undefined;
   for (const ep of endpoints) {
     // Addresses are unique by contract; a duplicate is ignored rather than counted twice.
     if (ep.address === lastAddress) continue;
@@ -116,9 +114,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const raw = input.samples?.get(ep.address);
     const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
     if (sample !== raw && raw !== undefined) (held ??= new Map()).set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
-    if (raw !== undefined && usable(raw.inflight) && raw.inflight >= 1 && deepBacklog(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, policy.latencyTargetMs)) {
-      (queueing ??= new Set()).add(ep.address);
-    }
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
       const sinceSample = input.sampleAt - w.sampleAt;
@@ -269,7 +264,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       answered: w.signals.requestRate === undefined ? undefined : w.signals.requestRate * (1 - Math.min(1, w.signals.errorRatio ?? 0)),
       counts: w.current && !w.ejected,
       slow: cost !== undefined && cost >= DEGRADED_RATIO * baselineMs,
-      queueing: queueing?.has(w.address) === true,
+      queueing: queueingNow(input.samples?.get(w.address), policy.latencyTargetMs),
       limited: wasPanic && w.effective < 1,
     };
   }));
@@ -443,6 +438,12 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     row,
     decisions,
   };
+}
+
+/** Whether this tick's raw sample shows a deep backlog (inflight.ts `deepBacklog`; queue-split.ts). */
+function queueingNow(raw: EndpointSample | undefined, latencyTargetMs: number): boolean {
+  if (raw === undefined || !usable(raw.inflight) || raw.inflight < 1) return false;
+  return deepBacklog(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, latencyTargetMs);
 }
 
 /** `target` within a tick's step from the endpoint's served multiplier. */
