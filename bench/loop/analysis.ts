@@ -252,14 +252,14 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
   const nominal = scenario.phases[0]?.backends ?? [];
   const healthyUtils: number[] = [];
   const healthyLoads: number[] = [];
-  measured.forEach(({ p, b }, i) => {
+  measured.forEach(({ p }, i) => {
     if (!p.fault) return;
-    const { shares, total } = sharesIn(calls, b.startS, b.endS, n);
-    const perSecond = total / Math.max(1e-9, b.endS - b.startS);
+    const figures = phases[i]!;
+    const perSecond = figures.calls / Math.max(1e-9, figures.endS - figures.startS);
     p.backends.forEach((state, k) => {
       if (!sameState(state, nominal[k])) return;
-      healthyUtils.push(phases[i]!.utilisation[k] ?? 0);
-      healthyLoads.push(((shares[k] ?? 0) * perSecond) / capacityPerSecond([state]));
+      healthyUtils.push(figures.utilisation[k] ?? 0);
+      healthyLoads.push(((figures.shares[k] ?? 0) * perSecond) / capacityPerSecond([state]));
     });
   });
   return {

@@ -6,10 +6,7 @@
  * answer what their share sends them, slow or not (on the loop benchmark the healthy two,
  * at their capacity, read 4–5× the baseline without a queue of a second, and a reference
  * of the endpoints not slow left none, and equal weights for 6 s). The others get equal
- * weights, as before. Equal weights sent the loop benchmark's slow three (a
- * third of their capacity, the load the whole capacity left) 1.8× what they could serve,
- * and a backend past its capacity fails almost every call: its queue grows until the
- * calls wait out their deadline.
+ * weights, as before (why not equal for all: utilisation.ts, `CapacityCeilings.split`).
  *
  * Once limited, a slow endpoint keeps the ratio while the panic lasts, queue or not:
  * without a queue its answered rate is what its weight sends, so the ratio holds where
@@ -17,6 +14,8 @@
  * endpoints at 1 answer what their share sends them, so the ratio gives the queueing
  * endpoint its own answered rate's worth, its capacity, whatever the others' capacity.
  */
+import { lowerQuantile } from './scoring.js';
+import { usable } from './smoothing.js';
 
 /** One endpoint as the split sees it. */
 export interface QueueSplitInput {
@@ -40,25 +39,19 @@ export function queueSplit(endpoints: readonly QueueSplitInput[]): readonly (num
   const references: number[] = [];
   let candidates = 0;
   for (const e of endpoints) {
-    if (!e.counts || !usableRate(e.answered)) continue;
+    if (!e.counts || !usable(e.answered)) continue;
     if (!e.queueing && !e.limited) references.push(e.answered);
     else if (e.slow) candidates++;
   }
-  if (candidates === 0 || references.length === 0) return [];
-  references.sort((a, b) => a - b);
-  const reference = references[(references.length - 1) >> 1]!;
-  if (!(reference > 0)) return [];
+  const reference = candidates > 0 ? lowerQuantile(references, 0.5) : undefined;
+  if (reference === undefined || !(reference > 0)) return [];
   let any = false;
   const split = endpoints.map((e) => {
-    if (!e.counts || !e.slow || !(e.queueing || e.limited) || !usableRate(e.answered)) return undefined;
+    if (!e.counts || !e.slow || !(e.queueing || e.limited) || !usable(e.answered)) return undefined;
     const m = e.answered / reference;
     if (m >= 1) return undefined;
     any = true;
     return m;
   });
   return any ? split : [];
-}
-
-function usableRate(v: number | undefined): v is number {
-  return v !== undefined && Number.isFinite(v) && v >= 0;
 }
