@@ -106,6 +106,8 @@ const SERVICE_PORT = 50051;
 /** Bounded waits. */
 const READY_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Prometheus scrapes every backend this often. */
+const SCRAPE_INTERVAL_MS = 1_000;
 /** Setup and teardown of one contender run (processes, weir), for the estimate, s. */
 const SETUP_ESTIMATE_S = 15;
 
@@ -181,6 +183,8 @@ interface Shared {
   readonly cpuFiles: WeirFiles;
   readonly prometheusUrl: string;
   readonly opts: BenchOptions;
+  /** Whether any contender has sent calls to the backends yet. */
+  loaded: boolean;
 }
 
 /** One contender through one scenario. */
@@ -194,6 +198,13 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   const first = scenario.phases[0]!;
   backends.forEach((b, i) => b.set(first.backends[i]!));
   await drain(backends);
+  // weir reads its signals over a window of Prometheus' series, and every contender loads
+  // the same backends: started at once, its first ticks would read the previous
+  // contender's last seconds (a weir run after a mass degradation cut three healthy
+  // backends to 40 for 4 s on the 2.4 s latencies of before). Once a window and two
+  // scrapes have passed without calls, it starts as on a quiet service.
+  if (contender.kind === 'weir' && shared.loaded) await sleep((opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS) + 2 * SCRAPE_INTERVAL_MS);
+  shared.loaded = true;
 
   const addresses = backends.map((b) => b.grpcAddress.split(':')[0]!);
   let xds: XdsContender | undefined;
@@ -341,7 +352,7 @@ function benchResult(startedAt: string, opts: BenchOptions, cal: Calibration, sc
       clients: opts.clients ?? DEFAULT_CLIENTS,
       deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
       weir: { intervalMs: 1_000, signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS },
-      prometheusScrapeIntervalMs: 1_000,
+      prometheusScrapeIntervalMs: SCRAPE_INTERVAL_MS,
       node: process.version,
       latency: 'from each call’s scheduled time to its completion (open loop), every completed call, failed ones included',
     },
@@ -380,13 +391,13 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
     await writeFile(cpuFiles.endpointsFile, endpointsFileText(fileEndpoints, CPU_PROFILE));
     await writeFile(cpuFiles.profilesFile, cpuProfilesText());
     prometheus = await startPrometheus({
-      scrapeIntervalMs: 1_000,
+      scrapeIntervalMs: SCRAPE_INTERVAL_MS,
       scrapeTargets: backends.map((b) => ({
         address: b.metricsUrl,
         labels: { namespace: SERVICE.namespace, service: SERVICE.name, pod: b.name },
       })),
     });
-    const shared: Shared = { backends, endpointsFile, cpuFiles, prometheusUrl: prometheus.url, opts };
+    const shared: Shared = { backends, endpointsFile, cpuFiles, prometheusUrl: prometheus.url, opts, loaded: false };
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       const bounds = phaseBounds(scenario);
