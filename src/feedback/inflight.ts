@@ -23,7 +23,7 @@
  */
 import type { EndpointSample } from '../model/index.js';
 import { usable } from './smoothing.js';
-import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
+import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
 
 /**
  * The latency, in ms, that the calls `sample` holds stand for when the endpoint is stuck
@@ -58,6 +58,19 @@ export function withInflightLatency(sample: EndpointSample, latencyTargetMs: num
  */
 export function deepBacklog(inflight: number, answered: number, latencyTargetMs: number): boolean {
   return waitMs(inflight, answered) >= DEEP_BACKLOG_TARGETS * latencyTargetMs;
+}
+
+/**
+ * Whether a panic drains an endpoint this tick (tuning.ts PANIC_DRAIN): its calls in
+ * flight mean a deep backlog (`deepBacklog`), or it was drained on the tick before and
+ * they still mean a wait of DRAIN_UNTIL_TARGETS latency targets or more. Without the
+ * second rule an endpoint whose queue fell just under the deep mark went back to its
+ * full split, queued again and was drained again, tick after tick.
+ */
+export function drainsNow(inflight: number, answered: number, latencyTargetMs: number, wasDrained: boolean): boolean {
+  if (!(inflight >= 1)) return false;
+  const wait = waitMs(inflight, answered);
+  return wait >= (wasDrained ? DRAIN_UNTIL_TARGETS : DEEP_BACKLOG_TARGETS) * latencyTargetMs;
 }
 
 /** Little's law: how long, in ms, a call spends among `inflight` calls answered at `answered` a second (Infinity when none are). */

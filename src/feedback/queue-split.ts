@@ -2,7 +2,8 @@
  * The panic's split without a CPU signal: an endpoint that queues serves at its capacity,
  * so its answered calls a second are what it can take. In panic, a slow endpoint with a
  * deep backlog (inflight.ts `deepBacklog`) gets its answered rate over the median
- * answered rate of the endpoints that neither queue nor were limited (at most 1): these
+ * answered rate of the endpoints that neither queue nor were limited (at most 1; when
+ * every endpoint queues or was limited, the largest answered rate): these
  * answer what their share sends them, slow or not (on the loop benchmark the healthy two,
  * at their capacity, read 4–5× the baseline without a queue of a second, and a reference
  * of the endpoints not slow left none, and equal weights for 6 s). The others get equal
@@ -16,6 +17,7 @@
  */
 import { lowerQuantile } from './scoring.js';
 import { usable } from './smoothing.js';
+import { QUEUE_PROBE } from './tuning.js';
 
 /** One endpoint as the split sees it. */
 export interface QueueSplitInput {
@@ -38,17 +40,22 @@ export interface QueueSplitInput {
 export function queueSplit(endpoints: readonly QueueSplitInput[]): readonly (number | undefined)[] {
   const references: number[] = [];
   let candidates = 0;
+  let largest = 0;
   for (const e of endpoints) {
     if (!e.counts || !usable(e.answered)) continue;
+    largest = Math.max(largest, e.answered);
     if (!e.queueing && !e.limited) references.push(e.answered);
     else if (e.slow) candidates++;
   }
-  const reference = candidates > 0 ? lowerQuantile(references, 0.5) : undefined;
+  // Every endpoint queueing or limited: each answers at its capacity, and the one that
+  // answers most is the reference (in panic, drained backlogs move to the endpoints with
+  // room, and at the load the whole capacity left, those queue too).
+  const reference = candidates === 0 ? undefined : references.length > 0 ? lowerQuantile(references, 0.5) : largest;
   if (reference === undefined || !(reference > 0)) return [];
   let any = false;
   const split = endpoints.map((e) => {
     if (!e.counts || !e.slow || !(e.queueing || e.limited) || !usable(e.answered)) return undefined;
-    const m = e.answered / reference;
+    const m = (e.answered / reference) * (e.queueing ? 1 : QUEUE_PROBE);
     if (m >= 1) return undefined;
     any = true;
     return m;

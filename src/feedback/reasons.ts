@@ -98,7 +98,9 @@ export function slowStartReason(cause: 'new' | 'ready' | 'ramp', elapsedMs: numb
 
 /** `byCapacity`: the weights follow the endpoints' capacities (a CPU signal) rather than being equal. */
 export function panicEnterReason(degraded: number, ready: number, policy: ServicePolicy, byCapacity: boolean): string {
-  const weights = byCapacity ? 'weights by capacity, every endpoint equally busy' : 'equal weights, and a slow endpoint that queues no more than it answers';
+  const weights = byCapacity
+    ? 'weights by capacity, every endpoint equally busy, half that while a queue of seconds drains'
+    : 'equal weights, and a slow endpoint that queues no more than it answers, half that while its queue drains';
   return `${degraded} of ${ready} endpoints degraded (${formatPercent(degraded / ready)}, over the panic threshold ${formatPercent(policy.panicThreshold)}): ${weights}`;
 }
 

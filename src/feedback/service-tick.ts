@@ -16,7 +16,7 @@ import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type Control
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
-import { deepBacklog, withInflightLatency } from './inflight.js';
+import { deepBacklog, drainsNow, withInflightLatency } from './inflight.js';
 import { queueSplit } from './queue-split.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
@@ -34,6 +34,7 @@ import {
   CUT_HOLD_MS,
   DEGRADED_RATIO,
   HOT_UTILISATION,
+  PANIC_DRAIN,
   EJECTION_FORGET_MS,
   DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
@@ -384,7 +385,13 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     const limited = w.firstSeenAt !== now && wasPanic === panic;
     let effective: number;
     // Within a panic, an endpoint without a sample this tick (no estimate) holds its share.
-    if (panic) effective = wasPanic && !w.current && w.effective > 0 ? w.effective : Math.max(policy.weightFloor, panicAt[k] ?? 1);
+    // An endpoint with a deep backlog gets a share of its split until the backlog is gone (PANIC_DRAIN).
+    if (panic) {
+      const split = panicAt[k] ?? 1;
+      const drained = wasPanic && w.effective <= split * PANIC_DRAIN * (1 + DRAINED_SLACK);
+      const drain = drainingNow(input.samples?.get(w.address), policy.latencyTargetMs, drained);
+      effective = wasPanic && !w.current && w.effective > 0 ? w.effective : Math.max(policy.weightFloor, split * (drain ? PANIC_DRAIN : 1));
+    }
     else if (w.ejected) effective = EJECTED_MULTIPLIER;
     else effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
     if (limited && (panic || !w.ejected)) effective = stepLimit(effective, w, riseLimit, cutLimit);
@@ -444,6 +451,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
 function queueingNow(raw: EndpointSample | undefined, latencyTargetMs: number): boolean {
   if (raw === undefined || !usable(raw.inflight) || raw.inflight < 1) return false;
   return deepBacklog(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, latencyTargetMs);
+}
+
+/** A served multiplier within this fraction over a drained split was drained (quantisation and the split's own moves). */
+const DRAINED_SLACK = 0.1;
+
+/** Whether this tick's raw sample calls for draining the endpoint in panic (inflight.ts `drainsNow`). */
+function drainingNow(raw: EndpointSample | undefined, latencyTargetMs: number, wasDrained: boolean): boolean {
+  if (raw === undefined || !usable(raw.inflight)) return false;
+  return drainsNow(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, latencyTargetMs, wasDrained);
 }
 
 /** `target` within a tick's step from the endpoint's served multiplier. */

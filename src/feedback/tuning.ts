@@ -307,6 +307,26 @@ export const CAPACITY_MIN_CPU = 0.05;
 /** A multiplier over its ceiling by more than this fraction is brought down to it. */
 export const CAPACITY_HYSTERESIS = 0.05;
 
+/**
+ * In panic an endpoint with a deep backlog (inflight.ts `deepBacklog`) is served this
+ * share of its split until the backlog is gone. Served its capacity's worth, a queue
+ * built before the panic never drains (the calls sent equal the calls answered), and at
+ * the load the whole capacity left every call sent to it waits that queue: on the loop
+ * benchmark's mass degradation the slow three's queues stood at the 2 s deadline for the
+ * whole fault. Drained, the backlog spreads over the endpoints with room.
+ */
+export const PANIC_DRAIN = 0.5;
+/** A drained endpoint stays drained while its calls in flight mean a wait of this many latency targets or more (inflight.ts `drainsNow`). */
+export const DRAIN_UNTIL_TARGETS = 1;
+/**
+ * Without a CPU signal, a slow endpoint limited by the panic's queue split that no longer
+ * queues is served its answered rate's share × this a tick: drained, it answers only what
+ * it is sent, and the share would stay as low as the drain left it. Sent more than it can
+ * take it answers no more, so the share stops a probe's step over its capacity, and the
+ * slow queue that grows from there is drained again.
+ */
+export const QUEUE_PROBE = 1.1;
+
 /** CPU or memory utilisation above this adds a hot-spot penalty to the cost. */
 export const HOT_UTILISATION = 0.9;
 /** The cost multiplier at 100% utilisation (linear from HOT_UTILISATION). */

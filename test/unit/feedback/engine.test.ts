@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_ENGINE_STATE, runEngine } from '../../../src/feedback/index.js';
 import { addresses, Driver, endpoint, NO_CUSTOM, samples, service, sid, topology, uniform } from './fixtures.js';
+import { PANIC_DRAIN, QUEUE_PROBE } from '../../../src/feedback/tuning.js';
 
 const ADDRS = addresses(5);
 const healthy = { latencyMs: 30, errorRatio: 0, requestRate: 100 };
@@ -155,25 +156,31 @@ describe('a shift that does not relieve a majority of slow endpoints', () => {
     for (const x of seen.filter((y) => y.t >= 4 && y.t < enter!.t)) x.slow.forEach((w, i) => expect(w).toBeGreaterThanOrEqual(firstRound[i]!));
   });
 
-  it('in panic, serves a slow endpoint that queues no more than it answers, without a CPU signal', () => {
+  it('in panic, serves a slow endpoint that queues no more than it answers, half that while its queue drains, without a CPU signal', () => {
     // From 3 s the slow three hold 60 calls in flight and answer 40 a second of the 100
     // they answered (1.5 s a call: a queue), the two others answer what they are sent.
+    // From 41 s their queues are gone (4 calls in flight, 0.1 s).
     const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
     let panicAt = 0;
     const reasons: string[] = [];
-    for (let t = 1; t <= 40; t++) {
+    const slowWeights = (): number[] => ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((a) => d.weight('api', a));
+    let draining: number[] = [];
+    for (let t = 1; t <= 45; t++) {
       const s = uniform(ADDRS, { ...healthy, inflight: 3 });
       if (t >= 3) {
-        for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) s[a] = { ...healthy, latencyMs: 600, requestRate: 40, inflight: 60 };
+        for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) s[a] = { ...healthy, latencyMs: 600, requestRate: 40, inflight: t <= 40 ? 60 : 4 };
         for (const a of ['10.0.0.4', '10.0.0.5']) s[a] = { ...healthy, latencyMs: 40, requestRate: 180, inflight: 6 };
       }
       const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
       if (panicAt === 0 && out.services.get(sid('api'))!.panic) panicAt = t;
       for (const x of out.decisions) if (x.kind === 'panic-enter') reasons.push(x.reason);
+      if (t === 40) draining = slowWeights();
     }
     expect(panicAt).toBeGreaterThan(0);
-    // 40 over the others' 180 a second: 22 of 100 (equal weights would send them 100).
-    for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) expect(d.weight('api', a)).toBeCloseTo(22, -1);
+    // 40 over the others' 180 a second: 22 of 100 (equal weights would send them 100),
+    // half of it while a call sent there waits 1.5 s, and a probe's step over it after.
+    for (const w of draining) expect(w).toBeCloseTo(22 * PANIC_DRAIN, -1);
+    for (const w of slowWeights()) expect(w).toBeCloseTo(22 * QUEUE_PROBE, -1);
     for (const a of ['10.0.0.4', '10.0.0.5']) expect(d.weight('api', a)).toBe(100);
     expect(reasons[0]).toMatch(/a slow endpoint that queues no more than it answers/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deepBacklog, inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
-import { DEEP_BACKLOG_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
+import { deepBacklog, drainsNow, inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
+import { DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
 import { addresses, Driver, endpoint, samples, service, sid, topology, uniform } from './fixtures.js';
 
 const TARGET = 250;
@@ -85,6 +85,19 @@ describe('calls in flight', () => {
     expect(d.endpointState('api', '10.0.0.3')).toBe('degraded');
     const cut = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === '10.0.0.3')!;
     expect(cut.reason).toMatch(/^latency [\d.]+m?s \(\d+ calls in flight, none answered\) is [\d.]+× the reference 30ms/);
+  });
+});
+
+describe('draining a backlog in panic', () => {
+  it('drains from a deep backlog, and keeps draining until the wait is under a latency target', () => {
+    // 30 calls at 20 a second (1.5 s): deep. 10 at 20 (0.5 s): not deep, but a drained
+    // endpoint stays drained until its wait is under DRAIN_UNTIL_TARGETS targets.
+    expect(drainsNow(30, 20, TARGET, false)).toBe(true);
+    expect(drainsNow(10, 20, TARGET, false)).toBe(false);
+    expect(drainsNow(10, 20, TARGET, true)).toBe(true);
+    expect(drainsNow((DRAIN_UNTIL_TARGETS * TARGET * 20) / 1000 - 1, 20, TARGET, true)).toBe(false);
+    // Nothing in flight: nothing to drain, whatever was answered.
+    expect(drainsNow(0, 0, TARGET, true)).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queueSplit, type QueueSplitInput } from '../../../src/feedback/queue-split.js';
+import { QUEUE_PROBE } from '../../../src/feedback/tuning.js';
 
 const at = (answered: number | undefined, o: Partial<QueueSplitInput> = {}): QueueSplitInput => ({
   answered,
@@ -18,15 +19,19 @@ describe('the panic split without a CPU signal (queue-split.ts)', () => {
     [6.7 / 12, 6.6 / 12, 6.7 / 12].forEach((m, i) => expect(split[i]).toBeCloseTo(m));
     expect(split.slice(3)).toEqual([undefined, undefined]);
   });
-  it('keeps a limited slow endpoint at its ratio once its queue drains, and frees one that is no longer slow', () => {
-    expect(queueSplit([at(4, { slow: true, limited: true }), at(12), at(12)])[0]).toBeCloseTo(1 / 3);
+  it('probes a limited slow endpoint whose queue is gone a step over its ratio, and frees one that is no longer slow', () => {
+    // Drained, it answers what it is sent: its ratio alone would keep it as low as the drain left it.
+    expect(queueSplit([at(4, { slow: true, limited: true }), at(12), at(12)])[0]).toBeCloseTo((1 / 3) * QUEUE_PROBE);
     expect(queueSplit([at(4, { limited: true }), at(12), at(12)])).toEqual([]);
   });
-  it('serves equal weights where nothing queues, nothing is left to compare with, or a queue answers more than the others', () => {
+  it('serves equal weights where nothing queues or a queue answers more than the others, and every endpoint its capacity where all queue', () => {
     // Slow but not queueing (a latency without a capacity loss), never limited: equal.
     expect(queueSplit([at(12, { slow: true }), at(12), at(12)])).toEqual([]);
-    // Every endpoint queueing or limited: no reference.
-    expect(queueSplit([slowQueue(6), slowQueue(6), at(3, { slow: true, limited: true })])).toEqual([]);
+    // Every endpoint queueing or limited: each answers at its capacity, and the largest is the reference.
+    const all = queueSplit([slowQueue(6), slowQueue(12), at(3, { slow: true, limited: true })]);
+    expect(all[0]).toBeCloseTo(0.5);
+    expect(all[1]).toBeUndefined();
+    expect(all[2]).toBeCloseTo(0.25 * QUEUE_PROBE);
     // Slow without a queue, the others still answer what their share sends them.
     expect(queueSplit([slowQueue(6), at(12, { slow: true }), at(12, { slow: true })])[0]).toBeCloseTo(0.5);
     expect(queueSplit([slowQueue(14), at(12), at(12)])).toEqual([]);
