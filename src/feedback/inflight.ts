@@ -69,8 +69,7 @@ export function deepBacklog(inflight: number, answered: number, latencyTargetMs:
  */
 export function drainsNow(inflight: number, answered: number, latencyTargetMs: number, wasDrained: boolean): boolean {
   if (!(inflight >= 1)) return false;
-  const wait = waitMs(inflight, answered);
-  return wait >= (wasDrained ? DRAIN_UNTIL_TARGETS : DEEP_BACKLOG_TARGETS) * latencyTargetMs;
+  return wasDrained ? waitMs(inflight, answered) >= DRAIN_UNTIL_TARGETS * latencyTargetMs : deepBacklog(inflight, answered, latencyTargetMs);
 }
 
 /** Little's law: how long, in ms, a call spends among `inflight` calls answered at `answered` a second (Infinity when none are). */

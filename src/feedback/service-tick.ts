@@ -389,10 +389,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (panic) {
       const split = panicAt[k] ?? 1;
       const drained = wasPanic && w.effective <= split * PANIC_DRAIN * (1 + DRAINED_SLACK);
-      const drain = drainingNow(input.samples?.get(w.address), policy.latencyTargetMs, drained);
+      const drain = queueingNow(input.samples?.get(w.address), policy.latencyTargetMs, drained);
       effective = wasPanic && !w.current && w.effective > 0 ? w.effective : Math.max(policy.weightFloor, split * (drain ? PANIC_DRAIN : 1));
-    }
-    else if (w.ejected) effective = EJECTED_MULTIPLIER;
+    } else if (w.ejected) effective = EJECTED_MULTIPLIER;
     else effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;
     if (limited && (panic || !w.ejected)) effective = stepLimit(effective, w, riseLimit, cutLimit);
     w.effective = effective;
@@ -447,17 +446,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   };
 }
 
-/** Whether this tick's raw sample shows a deep backlog (inflight.ts `deepBacklog`; queue-split.ts). */
-function queueingNow(raw: EndpointSample | undefined, latencyTargetMs: number): boolean {
-  if (raw === undefined || !usable(raw.inflight) || raw.inflight < 1) return false;
-  return deepBacklog(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, latencyTargetMs);
-}
-
 /** A served multiplier within this fraction over a drained split was drained (quantisation and the split's own moves). */
 const DRAINED_SLACK = 0.1;
 
-/** Whether this tick's raw sample calls for draining the endpoint in panic (inflight.ts `drainsNow`). */
-function drainingNow(raw: EndpointSample | undefined, latencyTargetMs: number, wasDrained: boolean): boolean {
+/**
+ * Whether this tick's raw sample shows a deep backlog (inflight.ts `deepBacklog`;
+ * queue-split.ts), or, for an endpoint drained on the tick before, a backlog not yet
+ * drained (inflight.ts `drainsNow`).
+ */
+function queueingNow(raw: EndpointSample | undefined, latencyTargetMs: number, wasDrained = false): boolean {
   if (raw === undefined || !usable(raw.inflight)) return false;
   return drainsNow(raw.inflight, usable(raw.requestRate) ? raw.requestRate : 0, latencyTargetMs, wasDrained);
 }
