@@ -185,6 +185,31 @@ describe('a shift that does not relieve a majority of slow endpoints', () => {
     expect(reasons[0]).toMatch(/a slow endpoint that queues no more than it answers/);
   });
 
+  it('with a CPU signal, serves the capacity split in panic, half of it to an endpoint while its queue of seconds drains', () => {
+    // From 3 s the slow three are at 100% CPU answering 20 a second (capacity 20) with 60
+    // calls in flight (3 s); the two others at 50% answering 100 (capacity 200). From 31 s
+    // the three's queues are gone.
+    const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
+    let panicAt = 0;
+    let draining: number[] = [];
+    const slowWeights = (): number[] => ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((a) => d.weight('api', a));
+    for (let t = 1; t <= 36; t++) {
+      const s = uniform(ADDRS, { ...healthy, inflight: 3, cpu: 0.3 });
+      if (t >= 3) {
+        for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) s[a] = { ...healthy, latencyMs: 600, requestRate: 20, cpu: 1, inflight: t <= 30 ? 60 : 2 };
+        for (const a of ['10.0.0.4', '10.0.0.5']) s[a] = { ...healthy, latencyMs: 40, requestRate: 100, cpu: 0.5, inflight: 6 };
+      }
+      const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
+      if (panicAt === 0 && out.services.get(sid('api'))!.panic) panicAt = t;
+      if (t === 30) draining = slowWeights();
+    }
+    expect(panicAt).toBeGreaterThan(0);
+    // Capacity 20 against 200: 10 of 100, 5 while a call sent there waits 3 s.
+    for (const w of draining) expect(w).toBeCloseTo(10 * PANIC_DRAIN, 0);
+    for (const w of slowWeights()) expect(w).toBeCloseTo(10, 0);
+    for (const a of ['10.0.0.4', '10.0.0.5']) expect(d.weight('api', a)).toBe(100);
+  });
+
   it('leaves a shift alone that relieves them (their readings falling), as with heterogeneous capacities', () => {
     const seen = mass((t) => Math.max(45, 600 * Math.pow(0.75, t - 3)));
     expect(seen.some((x) => x.panic)).toBe(false);
