@@ -94,6 +94,20 @@ describe('scoring', () => {
     expect(lowerQuantile([50, 10, 40, 20, 30], 0.25)).toBe(20);
     expect(lowerQuantile([], 0.25)).toBeUndefined();
   });
+  it('selects what a sort would, whatever the length, ties and NaNs, and leaves its input alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: 0, max: 4 }), fc.constant(Number.NaN)), { minLength: 1, maxLength: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (values, q) => {
+          const copy = [...values];
+          const want = Float64Array.from(values).sort()[Math.floor(q * (values.length - 1))];
+          expect(Object.is(lowerQuantile(values, q), want)).toBe(true);
+          expect(values).toEqual(copy);
+        },
+      ),
+    );
+  });
   it('prices errors so that failing fast never looks cheap', () => {
     const fast = costOf({ latencyMs: 1, errorRatio: 0.5 }, 30, p, []).cost!;
     const healthy = costOf({ latencyMs: 30, errorRatio: 0 }, 30, p, []).cost!;
