@@ -6,7 +6,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { BackendState } from '../../src/demo/backend/index.js';
-import { capacityPerSecond, fairShares, type Scenario } from './scenarios.js';
+import { fairShares, perSecondOf, type Scenario } from './scenarios.js';
 
 /** Every call of a run, merged over the clients. Times in seconds from the run's start. */
 export interface RunCalls {
@@ -259,7 +259,7 @@ export function analyse(scenario: Scenario, calls: RunCalls, obs: RunObservation
     p.backends.forEach((state, k) => {
       if (!sameState(state, nominal[k])) return;
       healthyUtils.push(figures.utilisation[k] ?? 0);
-      healthyLoads.push(((figures.shares[k] ?? 0) * perSecond) / capacityPerSecond([state]));
+      healthyLoads.push(((figures.shares[k] ?? 0) * perSecond) / perSecondOf(state));
     });
   });
   return {

@@ -117,6 +117,11 @@ export function selectScenarios(name: string, scale: number, cal: Calibration): 
   return picked.map((s) => scaleScenario(s, scale));
 }
 
+/** The window weir's signals are read over in this run, ms. */
+function signalWindowOf(opts: BenchOptions): number {
+  return opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS;
+}
+
 /** Seconds a run takes, roughly: the phases of each scenario per contender, plus set-up. */
 export function estimateSeconds(opts: BenchOptions): number {
   const scenarios = selectScenarios(opts.scenario, opts.durationScale, opts.calibration ?? DEFAULT_CALIBRATION);
@@ -203,7 +208,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
   // contender's last seconds (a weir run after a mass degradation cut three healthy
   // backends to 40 for 4 s on the 2.4 s latencies of before). Once a window and two
   // scrapes have passed without calls, it starts as on a quiet service.
-  if (contender.kind === 'weir' && shared.loaded) await sleep((opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS) + 2 * SCRAPE_INTERVAL_MS);
+  if (contender.kind === 'weir' && shared.loaded) await sleep(signalWindowOf(opts) + 2 * SCRAPE_INTERVAL_MS);
   shared.loaded = true;
 
   const addresses = backends.map((b) => b.grpcAddress.split(':')[0]!);
@@ -216,7 +221,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       prometheusUrl: shared.prometheusUrl,
       service: SERVICE,
       intervalMs: 1_000,
-      signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS,
+      signalWindowMs: signalWindowOf(opts),
     });
   } else if (contender.kind === 'oracle') {
     oracle = await startOracle({ endpointsFile: shared.endpointsFile, service: SERVICE, addresses });
@@ -257,7 +262,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       recorder = await startSampleRecorder({
         ...weirFiles,
         prometheusUrl: shared.prometheusUrl,
-        signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS,
+        signalWindowMs: signalWindowOf(opts),
         serviceId: serviceId(SERVICE),
         startAt,
       });
@@ -351,7 +356,7 @@ function benchResult(startedAt: string, opts: BenchOptions, cal: Calibration, sc
       calibration: cal,
       clients: opts.clients ?? DEFAULT_CLIENTS,
       deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
-      weir: { intervalMs: 1_000, signalWindowMs: opts.signalWindowMs ?? DEFAULT_SIGNAL_WINDOW_MS },
+      weir: { intervalMs: 1_000, signalWindowMs: signalWindowOf(opts) },
       prometheusScrapeIntervalMs: SCRAPE_INTERVAL_MS,
       node: process.version,
       latency: 'from each call’s scheduled time to its completion (open loop), every completed call, failed ones included',

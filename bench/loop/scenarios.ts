@@ -70,7 +70,7 @@ function withBackend(states: BackendState[], index: number, change: Partial<Back
 }
 
 /** Calls per second one backend serves at most. */
-function perSecondOf(s: BackendState): number {
+export function perSecondOf(s: BackendState): number {
   return (s.capacity * 1000) / s.serviceTimeMs;
 }
 

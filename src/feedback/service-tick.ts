@@ -27,7 +27,7 @@ import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
 import { hasData, smoothSample, usable } from './smoothing.js';
-import { capacityCeilings } from './utilisation.js';
+import { capacityCeilings, servedRate } from './utilisation.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
   CUT_BAND,
@@ -262,7 +262,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const panicAt = !panic ? [] : byCapacity ? capacitySplit : queueSplit(work.map((w) => {
     const cost = scores.get(w.address)?.cost;
     return {
-      answered: w.signals.requestRate === undefined ? undefined : w.signals.requestRate * (1 - Math.min(1, w.signals.errorRatio ?? 0)),
+      answered: w.signals.requestRate === undefined ? undefined : servedRate(w.signals.requestRate, w.signals.errorRatio),
       counts: w.current && !w.ejected,
       slow: cost !== undefined && cost >= DEGRADED_RATIO * baselineMs,
       queueing: queueingNow(input.samples?.get(w.address), policy.latencyTargetMs),

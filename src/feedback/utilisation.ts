@@ -30,9 +30,14 @@ export interface CapacityInput {
 export function windowCapacity(requestRate: number | undefined, errorRatio: number | undefined, cpu: number | undefined): number | undefined {
   if (cpu === undefined || requestRate === undefined) return undefined;
   if (!(cpu >= CAPACITY_MIN_CPU && cpu < Infinity && requestRate > 0 && requestRate < Infinity)) return undefined;
+  const ok = servedRate(requestRate, errorRatio);
+  return ok > 0 ? ok / cpu : undefined;
+}
+
+/** Calls a second answered without error: `requestRate` less its failed share (an unusable error ratio counts as none). */
+export function servedRate(requestRate: number, errorRatio: number | undefined): number {
   const failed = errorRatio !== undefined && Number.isFinite(errorRatio) && errorRatio > 0 ? Math.min(errorRatio, 1) : 0;
-  const served = requestRate * (1 - failed);
-  return served > 0 ? served / cpu : undefined;
+  return requestRate * (1 - failed);
 }
 
 /** Successful calls a second at 100% CPU, smoothed (see SmoothedMemory.capacity); undefined without a current estimate. */
