@@ -77,6 +77,46 @@ export function lowerQuantile(values: readonly number[], q: number): number | un
 /** lowerQuantile's working buffer (grown, never shrunk; the engine is single-threaded). */
 let scratch = new Float64Array(64);
 
+/**
+ * The `q`-quantile of `values` counted by `shares` (each value stands for that many
+ * calls): the value at which `q` of the calls, counted as lowerQuantile counts
+ * positions, lie below. Sorted by value, the k-th value's calls before it are S_k; the
+ * result is the last value whose S_k is at most q × (total − total/n). With equal shares
+ * that is lowerQuantile's ⌊q·(n−1)⌋ exactly. A share that is not a positive finite
+ * number counts as the others' largest; no usable share at all: lowerQuantile.
+ */
+export function callQuantile(values: readonly number[], shares: readonly number[], q: number): number | undefined {
+  const n = values.length;
+  let first: number | undefined;
+  let equal = true;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const s = shares[i]!;
+    if (!(s > 0 && s < Infinity)) continue;
+    if (first === undefined) first = s;
+    else if (s !== first) equal = false;
+    if (s > largest) largest = s;
+  }
+  if (first === undefined || equal) return lowerQuantile(values, q);
+  for (let i = 0; i < n; i++) if (values[i]! !== values[i]!) return lowerQuantile(values, q);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
+  const shareOf = (i: number): number => {
+    const s = shares[i]!;
+    return s > 0 && s < Infinity ? s : largest;
+  };
+  let total = 0;
+  for (let i = 0; i < n; i++) total += shareOf(i);
+  const mark = q * (total - total / n);
+  let before = 0;
+  let at = order[0]!;
+  for (const i of order) {
+    if (before > mark) break;
+    at = i;
+    before += shareOf(i);
+  }
+  return values[at];
+}
+
 /** Whether a custom signal's smoothed value is past its threshold in the bad direction. */
 export function breaches(spec: CustomSignalSpec, value: number | undefined): boolean {
   if (value === undefined) return false;
@@ -125,6 +165,11 @@ export interface ScoringInput {
   readonly current: boolean;
   /** Ejected endpoints are scored but do not set the reference. */
   readonly ejected: boolean;
+  /**
+   * The weight the endpoint was given (any scale; 1 when absent): how much of the
+   * service's traffic its latency speaks for in the reference.
+   */
+  readonly effective?: number;
 }
 
 /** Scores of a service's endpoints, and the reference they are measured against. */
@@ -138,8 +183,14 @@ const NO_SCORE: Score = Object.freeze({ cost: undefined, ratio: undefined, faili
 /**
  * Score every endpoint of a service. The reference is the REFERENCE_QUANTILE of the costs
  * of the current, non-ejected endpoints (those with a latency of their own, when any has
- * one), never below MIN_REFERENCE_FRACTION of the latency target. Endpoints without
- * current data get no score (they are held, not judged).
+ * one), counted by the weight each was given (`callQuantile`: the cost a call typically
+ * meets, not a typical endpoint's), never below MIN_REFERENCE_FRACTION of the latency
+ * target. An endpoint cut to a trickle reads fast because it is spared, not because it
+ * could take a share: on the loop benchmark's heterogeneous service, after the cold start
+ * had cut the three small backends to 1–2%, their idle 120 ms set the reference for the two
+ * large ones carrying 95% of the calls at 300–460 ms, and one of those was cut too, its
+ * calls landing on the other, already at its capacity. Endpoints without current data get
+ * no score (they are held, not judged).
  */
 export function scoreService(
   inputs: readonly ScoringInput[],
@@ -148,11 +199,15 @@ export function scoreService(
 ): ServiceScores {
   const minRef = policy.latencyTargetMs * MIN_REFERENCE_FRACTION;
   const latencies: number[] = [];
+  const latencyShares: number[] = [];
   for (const e of inputs) {
-    if (e.current && !e.ejected && e.signals.latencyMs !== undefined) latencies.push(e.signals.latencyMs);
+    if (e.current && !e.ejected && e.signals.latencyMs !== undefined) {
+      latencies.push(e.signals.latencyMs);
+      latencyShares.push(e.effective ?? 1);
+    }
   }
   // The latency given to endpoints that report errors but no latency: the peers' typical one.
-  const neutral = Math.max(lowerQuantile(latencies, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
+  const neutral = Math.max(callQuantile(latencies, latencyShares, REFERENCE_QUANTILE) ?? policy.latencyTargetMs, minRef);
   // The cost of each input (undefined: not current), by position in `inputs`.
   const costs: ({ cost: number | undefined; customBreaches: readonly string[] } | undefined)[] = [];
   // The reference is set by the endpoints that measured a latency of their own when there
@@ -160,16 +215,18 @@ export function scoreService(
   // in the reference it ties the reference to the judged endpoint's own latency (alone
   // with a latency among five, its being slower raised the others' costs, the reference
   // with them, and so its weight: a worse signal gave a higher weight).
-  const measuredCosts: number[] = [];
-  const guessedCosts: number[] = [];
+  const measured: number[][] = [[], []];
+  const guessed: number[][] = [[], []];
   for (const e of inputs) {
     const c = e.current ? costOf(e.signals, neutral, policy, specs) : undefined;
     costs.push(c);
     if (c === undefined || e.ejected || c.cost === undefined) continue;
-    (e.signals.latencyMs !== undefined ? measuredCosts : guessedCosts).push(c.cost);
+    const into = e.signals.latencyMs !== undefined ? measured : guessed;
+    into[0]!.push(c.cost);
+    into[1]!.push(e.effective ?? 1);
   }
-  const referenceCosts = measuredCosts.length > 0 ? measuredCosts : guessedCosts;
-  const referenceMs = Math.max(lowerQuantile(referenceCosts, REFERENCE_QUANTILE) ?? neutral, minRef);
+  const [referenceCosts, referenceShares] = measured[0]!.length > 0 ? measured : guessed;
+  const referenceMs = Math.max(callQuantile(referenceCosts!, referenceShares!, REFERENCE_QUANTILE) ?? neutral, minRef);
   const scores = new Map<string, Score>();
   for (let k = 0; k < inputs.length; k++) {
     const e = inputs[k]!;

@@ -8,7 +8,7 @@ import { nextBaseline } from '../../../src/feedback/baseline.js';
 import { receiversStanding } from '../../../src/feedback/headroom.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
 import { FAIR_WEIGHT, quantise, toWeight } from '../../../src/feedback/quantise.js';
-import { costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
+import { callQuantile, costOf, lowerQuantile, scoreService, type Score } from '../../../src/feedback/scoring.js';
 import { slowStartCap } from '../../../src/feedback/slow-start.js';
 import { capacityCeilings, capacityOf, tailExponent, windowCapacity } from '../../../src/feedback/utilisation.js';
 import { CLEARLY_FAST, HEALED_AFTER_MS, KNEE_FORGET_MS, NOISE_K, NOISE_MAX_FACTOR, NOISE_TYPICAL_HALF_LIFE_MS, PANIC_CONFIRM_MS, PANIC_MAX_MS, PROBE_SPEED, RESTORE_KNEE, TRIM_CUT, TRIM_HOLD_MS, CAPACITY_EQUAL, CAPACITY_MIN_CPU, TAIL_EXPONENT, TAIL_MAX_UTILISATION } from '../../../src/feedback/tuning.js';
@@ -107,6 +107,37 @@ describe('scoring', () => {
         },
       ),
     );
+  });
+  it('counts the reference by calls: equal shares give the lower order statistic, a trickle barely counts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 50 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (values, share, q) => {
+          expect(callQuantile(values, values.map(() => share), q)).toBe(lowerQuantile(values, q));
+        },
+      ),
+    );
+    // Three endpoints spared at 1–2% of the weight, two carrying the calls.
+    expect(callQuantile([120, 120, 160, 300, 460], [0.01, 0.01, 0.02, 1, 1], 0.25)).toBe(300);
+    expect(lowerQuantile([120, 120, 160, 300, 460], 0.25)).toBe(120);
+    // No usable share: by position.
+    expect(callQuantile([50, 10, 40, 20, 30], [0, 0, 0, 0, 0], 0.25)).toBe(20);
+    expect(callQuantile([], [], 0.25)).toBeUndefined();
+  });
+  it('does not judge the endpoints carrying the calls against one spared at a trickle', () => {
+    const inputs = [
+      { address: 'a', signals: { latencyMs: 120 }, current: true, ejected: false, effective: 0.01 },
+      { address: 'b', signals: { latencyMs: 120 }, current: true, ejected: false, effective: 0.01 },
+      { address: 'c', signals: { latencyMs: 160 }, current: true, ejected: false, effective: 0.02 },
+      { address: 'd', signals: { latencyMs: 300 }, current: true, ejected: false, effective: 1 },
+      { address: 'e', signals: { latencyMs: 460 }, current: true, ejected: false, effective: 1 },
+    ];
+    const { referenceMs, scores } = scoreService(inputs, p, []);
+    expect(referenceMs).toBe(300);
+    expect(scores.get('e')!.ratio).toBeCloseTo(460 / 300);
+    expect(scores.get('a')!.ratio).toBeLessThan(0.5);
   });
   it('prices errors so that failing fast never looks cheap', () => {
     const fast = costOf({ latencyMs: 1, errorRatio: 0.5 }, 30, p, []).cost!;

@@ -153,13 +153,13 @@ describe('scenario: heterogeneous capacities with a CPU signal', () => {
   };
 
   it('holds the middle backend at or under its capacity share, where latency alone leaves it busier than its peers', () => {
-    // Latency alone: 60 against the large ones' 100 (its capacity share is 50), 83% busy
-    // where they are 69%. With CPU its ceiling is 50^(1 + the tail exponent): 41 while
+    // Latency alone: 57 against the large ones' 100 (its capacity share is 50), busier
+    // than they are. With CPU its ceiling is 50^(1 + the tail exponent): 41 while
     // the large ones have room. (Here a CPU saturated at the
     // cold start, through the hot-spot penalty, also changes the path: the ceiling itself
     // is tested on the engine in concepts.test.ts, "capacity from CPU".)
     const share = (trace: Trace) => trace.weights[149]![2]! / trace.weights[149]![4]!;
-    expect(share(without)).toBeGreaterThan(0.58);
+    expect(share(without)).toBeGreaterThan(0.55);
     expect(share(withCpu)).toBeLessThanOrEqual(0.5 + 0.01);
     expect(share(withCpu)).toBeGreaterThan(Math.pow(0.5, 1 + TAIL_EXPONENT) - 0.02);
   });
