@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlStep, maxCut, probeSpeed, restoreKnee, type ControlResult } from '../../../src/feedback/control.js';
+import { controlStep, maxCut, probeSpeed, restoreKnee, settledOver, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift, cpuRoom, limitShift } from '../../../src/feedback/shift.js';
 import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
@@ -216,6 +216,20 @@ describe('control', () => {
         last = probeSpeed(r, since);
       }
     }
+  });
+  it('does not probe on a dip of an endpoint that typically reads over the band', () => {
+    const probed = { sinceCutMs: 10_000, sinceEpisodeMs: 10_000, cutFrom: 1, episodeLow: 0.5, deepenFrom: 0, deepenOpen: false };
+    // Past its knee, reading 1.05× in a service whose noise is ×1.5: it probes when it
+    // typically reads about that, not when it typically reads 1.4× (a dip, within the noise).
+    expect(controlStep(0.56, 1.05, 1, p, probed, 1.5, 1.1).control).toBeGreaterThan(0.56);
+    expect(controlStep(0.56, 1.05, 1, p, probed, 1.5, 1.4)).toEqual({ control: 0.56, action: 'hold' });
+    expect(settledOver(1.05, 1.4, 1.5)).toBe(true);
+    // A reading further under its typical standing than the noise explains is a change: a
+    // backend that healed after a slow minute (typical 5×) probes, and so does a clearly fast one.
+    expect(controlStep(0.56, 0.9, 1, p, probed, 1.5, 5).control).toBeGreaterThan(0.56);
+    expect(settledOver(CLEARLY_FAST * 0.9, 1.2, 1.8)).toBe(false);
+    // Under the knee it restores fast whatever its typical standing.
+    expect(controlStep(0.3, 1.05, 1, p, probed, 1.5, 1.4).control).toBeCloseTo(0.3 * (1 + p.maxStep));
   });
   it('holds inside the dead band', () => {
     expect(controlStep(1, 1.2, 1, p, never)).toEqual({ control: 1, action: 'hold' });
