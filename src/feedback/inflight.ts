@@ -20,22 +20,40 @@
  * Both are capped at STUCK_CAP_TARGETS latency targets (the cap itself when nothing was
  * answered at all). A busy healthy backend gets to neither: it answers calls at the rate
  * it receives them and holds a few at a time.
+ *
+ * Nothing answered in the window counts as stuck only from the second sample that shows
+ * it (`firstUnanswered`): the first calls after a pause are in flight before any has
+ * completed, and a scrape can catch them so. On the loop benchmark a backend holding its
+ * first 3 calls after the quiet window between contenders was read as stuck and cut to
+ * 3% for 12 s; a second scrape a second later saw them answered. A backend that stops
+ * answering while it has traffic is caught before its window empties, with the calls it
+ * answered earlier in the window (30 held at 1 answered a second: 30 s).
  */
 import type { EndpointSample } from '../model/index.js';
 import { usable } from './smoothing.js';
 import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
 
 /**
+ * Whether `sample` shows the endpoint holding STUCK_MIN_INFLIGHT calls or more with none
+ * answered in the window.
+ */
+export function holdsUnanswered(sample: EndpointSample): boolean {
+  return usable(sample.inflight) && sample.inflight >= STUCK_MIN_INFLIGHT && sample.requestRate === 0;
+}
+
+/**
  * The latency, in ms, that the calls `sample` holds stand for when the endpoint is stuck
  * or a backlog is building (see above); undefined when neither, or when the sample lacks
- * calls in flight or calls answered. `baselineMs` is the service's baseline (0: none yet,
- * no backlog rule). Monotone: more calls in flight never give less, more calls answered
- * never give more.
+ * calls in flight or calls answered, or when nothing was answered and this is the first
+ * sample to show it (`firstUnanswered`). `baselineMs` is the service's baseline (0: none
+ * yet, no backlog rule). Monotone: more calls in flight never give less, more calls
+ * answered never give more (a first sample with nothing answered aside).
  */
-export function inflightLatencyMs(sample: EndpointSample, latencyTargetMs: number, baselineMs: number): number | undefined {
+export function inflightLatencyMs(sample: EndpointSample, latencyTargetMs: number, baselineMs: number, firstUnanswered = false): number | undefined {
   const inflight = sample.inflight;
   const answered = sample.requestRate;
   if (!usable(inflight) || !usable(answered)) return undefined;
+  if (answered === 0 && firstUnanswered) return undefined;
   const little = Math.min(STUCK_CAP_TARGETS * latencyTargetMs, waitMs(inflight, answered));
   const stuck = inflight >= STUCK_MIN_INFLIGHT && little >= STUCK_TARGETS * latencyTargetMs;
   const backlog = baselineMs > 0 && answered > 0 && inflight >= (BACKLOG_FACTOR * answered * baselineMs) / 1000 + BACKLOG_MIN;
@@ -43,8 +61,8 @@ export function inflightLatencyMs(sample: EndpointSample, latencyTargetMs: numbe
 }
 
 /** `sample` with the latency its calls in flight stand for, when that is worse than its own. */
-export function withInflightLatency(sample: EndpointSample, latencyTargetMs: number, baselineMs: number): EndpointSample {
-  const held = inflightLatencyMs(sample, latencyTargetMs, baselineMs);
+export function withInflightLatency(sample: EndpointSample, latencyTargetMs: number, baselineMs: number, firstUnanswered = false): EndpointSample {
+  const held = inflightLatencyMs(sample, latencyTargetMs, baselineMs, firstUnanswered);
   if (held === undefined || (usable(sample.latencyMs) && sample.latencyMs >= held)) return sample;
   return { ...sample, latencyMs: held };
 }

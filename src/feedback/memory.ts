@@ -42,6 +42,7 @@ export function newMemory(address: string, now: number, ready: boolean, slowStar
     slowStartAt,
     reason: '',
     changedAt: 0,
+    unansweredAt: 0,
   };
 }
 
@@ -81,6 +82,7 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     slowStartAt: m.slowStartAt,
     reason: m.reason,
     changedAt: m.changedAt,
+    unansweredAt: m.unansweredAt,
   };
 }
 
@@ -116,6 +118,7 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
     slowStartAt: c.slowStartAt[i]!,
     reason: c.reason[i]!,
     changedAt: c.changedAt[i]!,
+    unansweredAt: c.unansweredAt[i]!,
   };
 }
 
@@ -161,6 +164,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
   let sameSlowStartAt = p !== undefined;
   let sameReason = p !== undefined;
   let sameChangedAt = p !== undefined;
+  let sameUnansweredAt = p !== undefined;
   if (p !== undefined) {
     for (let i = 0; i < rows.length; i++) {
       const m = rows[i]!;
@@ -192,6 +196,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
       sameSlowStartAt &&= Object.is(m.slowStartAt, p.slowStartAt[i]);
       sameReason &&= Object.is(m.reason, p.reason[i]);
       sameChangedAt &&= Object.is(m.changedAt, p.changedAt[i]);
+      sameUnansweredAt &&= Object.is(m.unansweredAt, p.unansweredAt[i]);
     }
   }
   return {
@@ -224,6 +229,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
     slowStartAt: p !== undefined && sameSlowStartAt ? p.slowStartAt : rows.map((m) => m.slowStartAt),
     reason: p !== undefined && sameReason ? p.reason : rows.map((m) => m.reason),
     changedAt: p !== undefined && sameChangedAt ? p.changedAt : rows.map((m) => m.changedAt),
+    unansweredAt: p !== undefined && sameUnansweredAt ? p.unansweredAt : rows.map((m) => m.unansweredAt),
   };
 }
 

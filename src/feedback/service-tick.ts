@@ -16,7 +16,7 @@ import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type Control
 import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
-import { deepBacklog, drainsNow, withInflightLatency } from './inflight.js';
+import { deepBacklog, drainsNow, holdsUnanswered, withInflightLatency } from './inflight.js';
 import { queueSplit } from './queue-split.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
@@ -113,7 +113,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.control = 1;
     }
     const raw = input.samples?.get(ep.address);
-    const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0);
+    // Nothing answered is stuck from the second sample that shows it (inflight.ts).
+    let firstUnanswered = false;
+    if (raw !== undefined) {
+      const unanswered = holdsUnanswered(raw);
+      firstUnanswered = unanswered && !(w.unansweredAt > 0 && input.sampleAt > w.unansweredAt);
+      w.unansweredAt = !unanswered ? 0 : w.unansweredAt > 0 ? w.unansweredAt : input.sampleAt;
+    }
+    const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0, firstUnanswered);
     if (sample !== raw && raw !== undefined) (held ??= new Map()).set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {

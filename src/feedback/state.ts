@@ -103,6 +103,11 @@ export interface EndpointMemory {
   readonly reason: string;
   /** When `published` last changed; 0 when never. */
   readonly changedAt: number;
+  /**
+   * The time of the sample that first showed the endpoint holding calls with none
+   * answered in the window (inflight.ts, the stuck rule); 0 when the last one did not.
+   */
+  readonly unansweredAt: number;
 }
 
 /**

@@ -88,6 +88,40 @@ describe('calls in flight', () => {
   });
 });
 
+describe('nothing answered yet', () => {
+  it('is stuck from the second sample that shows it, not the first', () => {
+    const first = { latencyMs: Number.NaN, errorRatio: Number.NaN, requestRate: 0, inflight: 3 };
+    expect(inflightLatencyMs(first, TARGET, 0, true)).toBeUndefined();
+    expect(inflightLatencyMs(first, TARGET, 0, false)).toBe(STUCK_CAP_TARGETS * TARGET);
+    // Something answered: the first sample is no exception.
+    expect(inflightLatencyMs({ ...first, requestRate: 0.1, inflight: 30 }, TARGET, 0, true)).toBeGreaterThanOrEqual(STUCK_TARGETS * TARGET);
+  });
+
+  it('leaves the first calls after a pause alone, and still cuts an endpoint that keeps answering nothing', () => {
+    const addrs = addresses(5);
+    const healthy = { latencyMs: 30, errorRatio: 0, requestRate: 100, inflight: 3 };
+    const idle = { latencyMs: Number.NaN, errorRatio: Number.NaN, requestRate: 0, inflight: 0 };
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)), { latencyTargetMs: TARGET })));
+    let t = 0;
+    const tick = (s: Parameters<typeof samples>[1]['api']) => {
+      t += 1000;
+      d.tick(t, samples(t, { api: s }));
+    };
+    for (let k = 0; k < 4; k++) tick(uniform(addrs, healthy));
+    for (let k = 0; k < 4; k++) tick(uniform(addrs, idle));
+    // Calls again: a scrape catches 10.0.0.3's first three in flight, before any completes.
+    tick({ ...uniform(addrs, healthy), '10.0.0.3': { ...idle, inflight: 3 } });
+    tick(uniform(addrs, healthy));
+    tick(uniform(addrs, healthy));
+    expect(d.weight('api', '10.0.0.3')).toBe(100);
+    // It stops answering: the second sample that shows it cuts it.
+    tick({ ...uniform(addrs, healthy), '10.0.0.3': { ...idle, inflight: 3 } });
+    expect(d.weight('api', '10.0.0.3')).toBe(100);
+    tick({ ...uniform(addrs, healthy), '10.0.0.3': { ...idle, inflight: 5 } });
+    expect(d.weight('api', '10.0.0.3')).toBeLessThan(50);
+  });
+});
+
 describe('draining a backlog in panic', () => {
   it('drains from a deep backlog, and keeps draining until the wait is under a latency target', () => {
     // 30 calls at 20 a second (1.5 s): deep. 10 at 20 (0.5 s): not deep, but a drained
