@@ -99,22 +99,38 @@ export function callQuantile(values: readonly number[], shares: readonly number[
   }
   if (first === undefined || equal) return lowerQuantile(values, q);
   for (let i = 0; i < n; i++) if (values[i]! !== values[i]!) return lowerQuantile(values, q);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
-  const shareOf = (i: number): number => {
-    const s = shares[i]!;
-    return s > 0 && s < Infinity ? s : largest;
-  };
+  // Positions sorted by value (ties by position), by insertion into a scratch buffer: a
+  // service's endpoints are a few dozen, and this runs twice a tick per service whose
+  // weights differ.
+  if (order.length < n) order = new Int32Array(Math.max(n, 2 * order.length));
+  const o = order;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    let j = i;
+    while (j > 0 && values[o[j - 1]!]! > v) {
+      o[j] = o[j - 1]!;
+      j--;
+    }
+    o[j] = i;
+  }
   let total = 0;
-  for (let i = 0; i < n; i++) total += shareOf(i);
+  for (let i = 0; i < n; i++) total += shareOf(shares[i]!, largest);
   const mark = q * (total - total / n);
   let before = 0;
-  let at = order[0]!;
-  for (const i of order) {
-    if (before > mark) break;
-    at = i;
-    before += shareOf(i);
+  let at = o[0]!;
+  for (let k = 0; k < n && !(before > mark); k++) {
+    at = o[k]!;
+    before += shareOf(shares[at]!, largest);
   }
   return values[at];
+}
+
+/** callQuantile's working buffer of positions (grown, never shrunk). */
+let order = new Int32Array(64);
+
+/** A share as callQuantile counts it: a positive finite number, else `fallback`. */
+function shareOf(s: number, fallback: number): number {
+  return s > 0 && s < Infinity ? s : fallback;
 }
 
 /** Whether a custom signal's smoothed value is past its threshold in the bad direction. */

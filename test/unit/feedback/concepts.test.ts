@@ -119,6 +119,33 @@ describe('scoring', () => {
         },
       ),
     );
+    // Against the definition, spelled out with a sort.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.oneof(fc.double({ min: 0.001, max: 10, noNaN: true }), fc.constant(0))), { minLength: 1, maxLength: 80 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (pairs, q) => {
+          const values = pairs.map(([v]) => v);
+          const shares = pairs.map(([, s]) => s);
+          const largest = Math.max(...shares);
+          const count = (s: number) => (s > 0 ? s : largest);
+          const want = (() => {
+            if (largest === 0 || shares.every((s) => s === shares.find((x) => x > 0) || s === 0)) return lowerQuantile(values, q);
+            const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
+            const total = shares.reduce((a, s) => a + count(s), 0);
+            let before = 0;
+            let at = order[0]!;
+            for (const i of order) {
+              if (before > q * (total - total / values.length)) break;
+              at = i;
+              before += count(shares[i]!);
+            }
+            return values[at];
+          })();
+          expect(callQuantile(values, shares, q)).toBe(want);
+        },
+      ),
+    );
     // Three endpoints spared at 1–2% of the weight, two carrying the calls.
     expect(callQuantile([120, 120, 160, 300, 460], [0.01, 0.01, 0.02, 1, 1], 0.25)).toBe(300);
     expect(lowerQuantile([120, 120, 160, 300, 460], 0.25)).toBe(120);
