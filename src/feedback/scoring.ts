@@ -188,6 +188,12 @@ export interface ScoringInput {
   readonly effective?: number;
 }
 
+/** Costs and the weights they are counted by, position for position (scoreService). */
+interface Costs {
+  readonly costs: number[];
+  readonly shares: number[];
+}
+
 /** Scores of a service's endpoints, and the reference they are measured against. */
 export interface ServiceScores {
   readonly referenceMs: number;
@@ -231,18 +237,18 @@ export function scoreService(
   // in the reference it ties the reference to the judged endpoint's own latency (alone
   // with a latency among five, its being slower raised the others' costs, the reference
   // with them, and so its weight: a worse signal gave a higher weight).
-  const measured: number[][] = [[], []];
-  const guessed: number[][] = [[], []];
+  const measured: Costs = { costs: [], shares: [] };
+  const guessed: Costs = { costs: [], shares: [] };
   for (const e of inputs) {
     const c = e.current ? costOf(e.signals, neutral, policy, specs) : undefined;
     costs.push(c);
     if (c === undefined || e.ejected || c.cost === undefined) continue;
     const into = e.signals.latencyMs !== undefined ? measured : guessed;
-    into[0]!.push(c.cost);
-    into[1]!.push(e.effective ?? 1);
+    into.costs.push(c.cost);
+    into.shares.push(e.effective ?? 1);
   }
-  const [referenceCosts, referenceShares] = measured[0]!.length > 0 ? measured : guessed;
-  const referenceMs = Math.max(callQuantile(referenceCosts!, referenceShares!, REFERENCE_QUANTILE) ?? neutral, minRef);
+  const reference = measured.costs.length > 0 ? measured : guessed;
+  const referenceMs = Math.max(callQuantile(reference.costs, reference.shares, REFERENCE_QUANTILE) ?? neutral, minRef);
   const scores = new Map<string, Score>();
   for (let k = 0; k < inputs.length; k++) {
     const e = inputs[k]!;

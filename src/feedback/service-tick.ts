@@ -114,13 +114,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     }
     const raw = input.samples?.get(ep.address);
     // Nothing answered is stuck from the second sample that shows it (inflight.ts).
-    let firstUnanswered = false;
-    if (raw !== undefined) {
-      const unanswered = holdsUnanswered(raw);
-      firstUnanswered = unanswered && !(w.unansweredAt > 0 && input.sampleAt > w.unansweredAt);
-      w.unansweredAt = !unanswered ? 0 : w.unansweredAt > 0 ? w.unansweredAt : input.sampleAt;
-    }
-    const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0, firstUnanswered);
+    const unanswered = raw !== undefined && holdsUnanswered(raw);
+    const confirmed = unanswered && w.unansweredAt > 0 && input.sampleAt > w.unansweredAt;
+    if (raw !== undefined) w.unansweredAt = unanswered ? w.unansweredAt || input.sampleAt : 0;
+    const sample = raw === undefined ? undefined : withInflightLatency(raw, policy.latencyTargetMs, previous?.baselineMs ?? 0, unanswered && !confirmed);
     if (sample !== raw && raw !== undefined) (held ??= new Map()).set(ep.address, { inflight: raw.inflight ?? 0, answered: raw.requestRate ?? 0 });
     let measured = false;
     if (sample !== undefined && hasData(sample, specs)) {
