@@ -190,8 +190,12 @@ function latencyStep(
  * narrower limit). A single reading must clear the noise; a run of readings need not.
  */
 export function persistentExcess(ratio: number, typical: number, noise: number): boolean {
-  const band = 1 + CUT_BAND;
-  return ratio > band && typical > band * Math.pow(Math.max(1, noise), EWMA_LIMIT);
+  return ratio > 1 + CUT_BAND && typical > trimLimit(noise);
+}
+
+/** The typical standing over which an endpoint is trimmed: the band widened by what the noise means for a mean. */
+export function trimLimit(noise: number): number {
+  return (1 + CUT_BAND) * Math.pow(Math.max(1, noise), EWMA_LIMIT);
 }
 
 /**

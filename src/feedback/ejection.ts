@@ -25,6 +25,11 @@ export function ejectionTimeMs(count: number): number {
   return Math.min(EJECTION_MAX_MS, EJECTION_BASE_MS * Math.max(1, count));
 }
 
+/** The error ratio an ejected endpoint must be at or under to return: half the threshold. */
+export function returnLevel(policy: ServicePolicy): number {
+  return policy.errorThreshold * UNEJECT_FRACTION;
+}
+
 /** One endpoint as ejection sees it. */
 export interface EjectionCandidate {
   readonly address: string;
@@ -71,7 +76,7 @@ export function decideEjections(
   for (const c of candidates) {
     if (!c.ejected) continue;
     const served = now - c.ejectedAt >= ejectionTimeMs(c.ejections);
-    const healed = c.errorRatio === undefined || c.errorRatio <= policy.errorThreshold * UNEJECT_FRACTION;
+    const healed = c.errorRatio === undefined || c.errorRatio <= returnLevel(policy);
     if (served && healed) released.push(c.address);
     else keep.push(c);
   }

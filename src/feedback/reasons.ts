@@ -65,8 +65,9 @@ export function cutReason(signals: SmoothedMemory, score: Score, referenceMs: nu
   return `${describeCost(signals, score, held)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)} (${band}): cutting`;
 }
 
-export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: number, typical: number): string {
-  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)}, and ${formatTimes(typical)} over the last ten seconds (over ${formatTimes(1 + CUT_BAND)} for that long): trimming`;
+/** `limit`: the typical standing over which a trim comes (control.ts `trimLimit`). */
+export function trimReason(signals: SmoothedMemory, score: Score, referenceMs: number, typical: number, limit: number): string {
+  return `${describeCost(signals, score)} is ${formatTimes(score.ratio ?? 0)} the reference ${formatMs(referenceMs)}, and ${formatTimes(typical)} over the last ten seconds (over ${formatTimes(limit)} for that long): trimming`;
 }
 
 /** A cut to the endpoint's capacity share (utilisation.ts). */

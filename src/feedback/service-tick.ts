@@ -12,8 +12,8 @@ import type {
   Service,
   ServiceWeights,
 } from '../model/index.js';
-import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, type ControlAction, type ControlResult } from './control.js';
-import { decideEjections, ejectionTimeMs, type EjectionCandidate } from './ejection.js';
+import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, trimLimit, type ControlAction, type ControlResult } from './control.js';
+import { decideEjections, ejectionTimeMs, returnLevel, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
 import { deepBacklog, drainsNow, holdsUnanswered, withInflightLatency } from './inflight.js';
@@ -337,6 +337,13 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.ejected = false;
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
+      // Judged from here on its calls since the return, as though it had read the level a
+      // return asks for: returned without error data (its window held no calls), the
+      // smoothed errors of its fault would otherwise come back with it, and the first
+      // calls of a healed backend, all fine, blended with them read over the threshold
+      // (the loop benchmark's fail-fast: ejected again for 20 s two seconds after its heal).
+      const level = returnLevel(policy);
+      if ((w.signals.errorRatio ?? 0) > level) w.signals = { ...w.signals, errorRatio: level };
       kind = 'restore';
       reason = why.releaseReason(errorsMeasured[k] ? w.signals.errorRatio : undefined, policy);
     }
@@ -412,7 +419,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
           capped
             ? why.capacityReason(w.signals, ceilings[k] ?? 1, largestCapacity)
             : trimmed
-              ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio)
+              ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio, trimLimit(noise))
               : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address)),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy, byCapacity),

@@ -111,6 +111,37 @@ describe('ejection without data', () => {
     }
     expect(d.endpointState('api', '10.0.0.3')).toBe('slow-start');
   });
+
+  it('does not eject again an endpoint returned without data on the errors it had before', () => {
+    // Failing every call at the trickle an ejection leaves it, then healed: its window
+    // held no calls when its ejection time was over (returned, no error data), and its
+    // first calls since then all succeed. The loop benchmark's fail-fast scenario: the
+    // healed backend was ejected again for 20 s on the fault's smoothed errors.
+    const d = run({ errorRatio: 0.3 }, 1);
+    expect(d.endpointState('api', '10.0.0.3')).toBe('ejected');
+    const states: string[] = [];
+    for (let t = 2; t <= 30; t++) {
+      const s = uniform(ADDRS, healthy);
+      s['10.0.0.3'] = t <= 10 ? { latencyMs: 1, requestRate: 0.5, errorRatio: 1 } : t === 11 ? { requestRate: 0, errorRatio: Number.NaN } : { latencyMs: 30, requestRate: 1, errorRatio: 0 };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+      states.push(d.endpointState('api', '10.0.0.3'));
+    }
+    expect(states[9]).toBe('slow-start');
+    expect(states.slice(10)).not.toContain('ejected');
+    expect(d.weight('api', '10.0.0.3')).toBe(100);
+  });
+
+  it('ejects again a returned endpoint that still fails', () => {
+    const d = run({ errorRatio: 0.3 }, 1);
+    let ejectedAgain = false;
+    for (let t = 2; t <= 16; t++) {
+      const s = uniform(ADDRS, healthy);
+      s['10.0.0.3'] = t === 11 ? { requestRate: 0, errorRatio: Number.NaN } : { latencyMs: 1, requestRate: 0.5, errorRatio: 1 };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+      if (t > 11 && d.endpointState('api', '10.0.0.3') === 'ejected') ejectedAgain = true;
+    }
+    expect(ejectedAgain).toBe(true);
+  });
 });
 
 describe('a shift that does not relieve a majority of slow endpoints', () => {
