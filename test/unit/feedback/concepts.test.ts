@@ -739,6 +739,8 @@ describe('noise', () => {
     expect(trimmed).toBeGreaterThan(FAIR_WEIGHT * 0.8);
     const ep = d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!;
     expect(ep.reason).toMatch(/trimming/);
+    // The limit the trim used: the band widened by what the peers' noise means for a mean.
+    expect(ep.reason).toMatch(/over 1\.[5-9]× for that long/);
     // Inside the band for a while (neither trimmed nor restored), then real trouble: a full
     // cut, not a probe's gentle step (×0.7) as if the trim had been an episode of trouble.
     for (let t = 60; t < 70; t++) tick(t, 120);
