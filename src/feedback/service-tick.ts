@@ -337,13 +337,14 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.ejected = false;
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
-      // Judged afresh from its return, as though it had read the level a return asks for:
-      // returned without error data (its window held no calls), the smoothed errors of its
-      // fault would otherwise come back with it, and the first calls of a healed backend,
-      // all fine, blended with them read over the threshold (the loop benchmark's
-      // fail-fast: ejected again for 20 s two seconds after its heal).
+      // Returned without error data (its window held no calls), it is judged afresh, as
+      // though it had read the level a return asks for: the smoothed errors of its fault
+      // would otherwise come back with it, and the first calls of a healed backend, all
+      // fine, blended with them read over the threshold (the loop benchmark's fail-fast:
+      // ejected again for 20 s two seconds after its heal). Returned on a measured ratio,
+      // that ratio stands: under the level when healed, its own when the cap shrank.
       const level = returnLevel(policy);
-      if ((w.signals.errorRatio ?? 0) > level) w.signals = { ...w.signals, errorRatio: level };
+      if (!errorsMeasured[k] && (w.signals.errorRatio ?? 0) > level) w.signals = { ...w.signals, errorRatio: level };
       kind = 'restore';
       reason = why.releaseReason(errorsMeasured[k] ? w.signals.errorRatio : undefined, policy);
     }
