@@ -3,11 +3,13 @@
  * ratio is over the service's threshold is ejected (kept in EDS at the minimum weight,
  * so its recovery shows in the data), for a time that grows with consecutive ejections;
  * it returns, through slow start, once that time has passed and its error ratio is under
- * half the threshold (or it has no data: missing data is never bad). At most the cap of
- * the ready endpoints is ejected at once.
+ * half the threshold. Without a reading this tick its last one stands for
+ * ERROR_READING_HOLD_MS (a trickle's windows often hold no call); without one for that
+ * long it returns (missing data is never bad). At most the cap of the ready endpoints is
+ * ejected at once.
  */
 import type { ServicePolicy } from '../model/index.js';
-import { EJECTION_BASE_MS, EJECTION_MAX_MS, UNEJECT_FRACTION } from './tuning.js';
+import { EJECTION_BASE_MS, EJECTION_MAX_MS, ERROR_READING_HOLD_MS, UNEJECT_FRACTION } from './tuning.js';
 
 /**
  * How many of `n` ready endpoints may be ejected at once: ⌊maxEjection × n⌋, but at least
@@ -26,7 +28,7 @@ export function ejectionTimeMs(count: number): number {
 }
 
 /** The error ratio an ejected endpoint must be at or under to return: half the threshold. */
-export function returnLevel(policy: ServicePolicy): number {
+function returnLevel(policy: ServicePolicy): number {
   return policy.errorThreshold * UNEJECT_FRACTION;
 }
 
@@ -36,8 +38,31 @@ export interface EjectionCandidate {
   readonly ejected: boolean;
   readonly ejectedAt: number;
   readonly ejections: number;
-  /** Smoothed error ratio when current; undefined without current data. */
+  /** Smoothed error ratio when measured this tick; undefined otherwise. */
   readonly errorRatio: number | undefined;
+  /**
+   * Without a reading this tick, the smoothed error ratio as of the last one, when that
+   * is under ERROR_READING_HOLD_MS old (`heldErrorRatio`); judges returns only.
+   */
+  readonly heldErrorRatio?: number;
+}
+
+/**
+ * The ratio an ejected endpoint's return is judged on: this tick's reading, else the last
+ * one while it is under ERROR_READING_HOLD_MS old (`lastAt`, `at`: sample times in ms; 0:
+ * none). An ejected endpoint's trickle (1% of a fair share) makes a call every few
+ * seconds, and the windows between its calls hold none: such a gap says nothing of a
+ * backend its last calls found failing. On the loop benchmark's fail-fast, returns on
+ * such gaps (in a 60 s outage, three) were ejected again on the trickle's next call,
+ * each time for longer, the last past the heal: the healed backend stayed out 20 s more.
+ */
+export function heldErrorRatio(smoothed: number | undefined, lastAt: number, at: number): number | undefined {
+  return lastAt > 0 && at - lastAt < ERROR_READING_HOLD_MS ? smoothed : undefined;
+}
+
+/** The ratio a candidate is judged on for its return (see `heldErrorRatio`). */
+function judged(c: EjectionCandidate): number | undefined {
+  return c.errorRatio ?? c.heldErrorRatio;
 }
 
 /** The addresses ejected after this tick, and why each changed. */
@@ -50,8 +75,8 @@ export interface EjectionOutcome {
 }
 
 function byErrorThenAddress(a: EjectionCandidate, b: EjectionCandidate): number {
-  const ea = a.errorRatio ?? 0;
-  const eb = b.errorRatio ?? 0;
+  const ea = judged(a) ?? 0;
+  const eb = judged(b) ?? 0;
   if (ea !== eb) return eb - ea;
   return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
 }
@@ -76,7 +101,8 @@ export function decideEjections(
   for (const c of candidates) {
     if (!c.ejected) continue;
     const served = now - c.ejectedAt >= ejectionTimeMs(c.ejections);
-    const healed = c.errorRatio === undefined || c.errorRatio <= returnLevel(policy);
+    const ratio = judged(c);
+    const healed = ratio === undefined || ratio <= returnLevel(policy);
     if (served && healed) released.push(c.address);
     else keep.push(c);
   }

@@ -13,7 +13,7 @@ import type {
   ServiceWeights,
 } from '../model/index.js';
 import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, trimLimit, type ControlAction, type ControlResult } from './control.js';
-import { decideEjections, ejectionTimeMs, returnLevel, type EjectionCandidate } from './ejection.js';
+import { decideEjections, ejectionTimeMs, heldErrorRatio, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
 import { deepBacklog, drainsNow, holdsUnanswered, withInflightLatency } from './inflight.js';
@@ -26,7 +26,7 @@ import { nextNoiseVar, nextTypicalRatio, noiseFactor, spreadOf } from './noise.j
 import { scoreService } from './scoring.js';
 import { limitShift } from './shift.js';
 import { inSlowStart, slowStartCap } from './slow-start.js';
-import { hasData, smoothSample, usable } from './smoothing.js';
+import { hasData, smoothSample, usable, withoutErrors } from './smoothing.js';
 import { capacityCeilings, servedRate } from './utilisation.js';
 import type { Freshness, ServiceMemory } from './state.js';
 import {
@@ -91,6 +91,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
   // eject anyone).
   const errorsMeasured: boolean[] = [];
+  // Each endpoint of `work`'s raw sample this tick (the panic's queue tests read it again).
+  const raws: (EndpointSample | undefined)[] = [];
   // The endpoints whose calls in flight stood in for their latency this tick (for reasons);
   // created on the first, as most ticks have none.
   let held: Map<string, why.HeldCalls> | undefined;
@@ -144,6 +146,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     rows.push(w);
     work.push(w);
     errorsMeasured.push(measured);
+    raws.push(raw);
   }
 
   // 2. Freshness of the service's data.
@@ -181,8 +184,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   for (let k = 0; k < work.length; k++) {
     const w = work[k]!;
     const errorRatio = errorsMeasured[k] ? w.signals.errorRatio : undefined;
-    if (w.ejected || (errorRatio !== undefined && errorRatio > policy.errorThreshold)) {
-      candidates.push({ address: w.address, ejected: w.ejected && freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
+    if (w.ejected) {
+      const held = errorRatio === undefined ? heldErrorRatio(w.signals.errorRatio, w.errorsAt, input.sampleAt || now) : undefined;
+      candidates.push({ address: w.address, ejected: freshness !== 'reset', ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio, heldErrorRatio: held });
+    } else if (errorRatio !== undefined && errorRatio > policy.errorThreshold) {
+      candidates.push({ address: w.address, ejected: false, ejectedAt: w.ejectedAt, ejections: w.ejections, errorRatio });
     }
   }
   const outcome = decideEjections(candidates, work.length, policy, now, freshness === 'fresh');
@@ -263,13 +269,13 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // In panic, equal weights; with a CPU signal, each endpoint equally busy (utilisation.ts);
   // without one, an endpoint that queues gets what it answers (queue-split.ts).
   const byCapacity = capacitySplit.length > 0;
-  const panicAt = !panic ? [] : byCapacity ? capacitySplit : queueSplit(work.map((w) => {
+  const panicAt = !panic ? [] : byCapacity ? capacitySplit : queueSplit(work.map((w, k) => {
     const cost = scores.get(w.address)?.cost;
     return {
       answered: w.signals.requestRate === undefined ? undefined : servedRate(w.signals.requestRate, w.signals.errorRatio),
       counts: w.current && !w.ejected,
       slow: cost !== undefined && cost >= DEGRADED_RATIO * baselineMs,
-      queueing: queueingNow(input.samples?.get(w.address), policy.latencyTargetMs),
+      queueing: queueingNow(raws[k], policy.latencyTargetMs),
       limited: wasPanic && w.effective < 1,
     };
   }));
@@ -337,16 +343,16 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       w.ejected = false;
       w.control = 1;
       w.slowStartAt = policy.slowStartMs > 0 ? now : 0;
-      // Returned without error data (its window held no calls), it is judged afresh, as
-      // though it had read the level a return asks for: the smoothed errors of its fault
-      // would otherwise come back with it, and the first calls of a healed backend, all
-      // fine, blended with them read over the threshold (the loop benchmark's fail-fast:
-      // ejected again for 20 s two seconds after its heal). Returned on a measured ratio,
-      // that ratio stands: under the level when healed, its own when the cap shrank.
-      const level = returnLevel(policy);
-      if (!errorsMeasured[k] && (w.signals.errorRatio ?? 0) > level) w.signals = { ...w.signals, errorRatio: level };
+      // Returned without error data (no reading for ERROR_READING_HOLD_MS), it is judged
+      // afresh: its next reading is taken as is. The smoothed errors of its fault would
+      // otherwise come back with it, and with a long half-life the first calls of a healed
+      // backend, all fine, blended with them read over the threshold (or, under it, priced
+      // into its cost, cut it). Returned on a reading, that ratio stands: under the level
+      // when healed, its own when the cap shrank.
+      const ratio = errorsMeasured[k] ? w.signals.errorRatio : heldErrorRatio(w.signals.errorRatio, w.errorsAt, input.sampleAt || now);
+      if (ratio === undefined) w.signals = withoutErrors(w.signals);
       kind = 'restore';
-      reason = why.releaseReason(errorsMeasured[k] ? w.signals.errorRatio : undefined, policy);
+      reason = why.releaseReason(ratio, policy);
     }
     if (panic) {
       w.control = 1;
@@ -401,7 +407,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
     if (panic) {
       const split = panicAt[k] ?? 1;
       const drained = wasPanic && w.effective <= split * PANIC_DRAIN * (1 + DRAINED_SLACK);
-      const drain = queueingNow(input.samples?.get(w.address), policy.latencyTargetMs, drained);
+      const drain = queueingNow(raws[k], policy.latencyTargetMs, drained);
       effective = wasPanic && !w.current && w.effective > 0 ? w.effective : Math.max(policy.weightFloor, split * (drain ? PANIC_DRAIN : 1));
     } else if (w.ejected) effective = EJECTED_MULTIPLIER;
     else effective = slowStarting ? Math.min(w.control, slowStartCap(now - w.slowStartAt, policy)) : w.control;

@@ -28,6 +28,14 @@ export function ewma(previous: number | undefined, value: number, dtMs: number, 
 /** Which direction of a signal is a worsening. */
 type Worse = 'up' | 'down' | 'none';
 
+/** `signals` without an error ratio: the next one is taken as is. */
+export function withoutErrors(signals: SmoothedMemory): SmoothedMemory {
+  if (signals.errorRatio === undefined) return signals;
+  const out: { -readonly [K in keyof SmoothedMemory]: SmoothedMemory[K] } = { ...signals };
+  delete out.errorRatio;
+  return out;
+}
+
 /**
  * EWMA where moves in the `worse` direction use ATTACK_FRACTION of the half-life. Monotone:
  * a larger `value` never gives a smaller result.

@@ -245,6 +245,12 @@ export const EJECTION_MAX_MS = 20_000;
 export const EJECTION_FORGET_MS = 300_000;
 /** An ejected endpoint returns once its error ratio is below this fraction of the threshold. */
 export const UNEJECT_FRACTION = 0.5;
+/**
+ * How long an ejected endpoint's last error reading stands when its window holds no call
+ * (ejection.ts heldErrorRatio): an ejection's first term, so that an endpoint nothing is
+ * heard from returns when it would have.
+ */
+export const ERROR_READING_HOLD_MS = EJECTION_BASE_MS;
 
 /** The service's baseline (pre-trouble reference, baseline.ts) rises with this half-life... */
 export const BASELINE_HALF_LIFE_MS = 60_000;

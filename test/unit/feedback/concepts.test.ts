@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { controlStep, maxCut, probeSpeed, restoreKnee, settledOver, type ControlResult } from '../../../src/feedback/control.js';
 import { newMemory, toWorking } from '../../../src/feedback/memory.js';
 import { capShift, cpuRoom, limitShift } from '../../../src/feedback/shift.js';
-import { decideEjections, ejectionCap, ejectionTimeMs } from '../../../src/feedback/ejection.js';
+import { decideEjections, ejectionCap, ejectionTimeMs, heldErrorRatio } from '../../../src/feedback/ejection.js';
 import { nextBaseline } from '../../../src/feedback/baseline.js';
 import { receiversStanding } from '../../../src/feedback/headroom.js';
 import { decidePanic } from '../../../src/feedback/panic.js';
@@ -587,6 +587,21 @@ describe('ejection', () => {
     expect(ejectionTimeMs(2)).toBe(2 * ejectionTimeMs(1));
     // Capped short: a return goes through slow start from the floor, so a probe is cheap.
     expect(ejectionTimeMs(3)).toBe(ejectionTimeMs(2));
+  });
+  it('judges a return without a reading on the last one while it is under 10 s old, then lets it go', () => {
+    const e = { address: 'a', ejected: true, ejectedAt: 0, ejections: 1, errorRatio: undefined };
+    const peer = { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 };
+    // The trickle's last call failed 2 s ago, and its window holds none now: it stays out.
+    expect(heldErrorRatio(0.9, 58_000, 60_000)).toBe(0.9);
+    expect(decideEjections([{ ...e, heldErrorRatio: heldErrorRatio(0.9, 58_000, 60_000) }, peer], 2, p, 60_000, true).released).toEqual([]);
+    // Its last reading was fine: back.
+    expect(decideEjections([{ ...e, heldErrorRatio: heldErrorRatio(0.01, 58_000, 60_000) }, peer], 2, p, 60_000, true).released).toEqual(['a']);
+    // Nothing heard for 10 s (or never): missing data is not held against it.
+    expect(heldErrorRatio(0.9, 50_000, 60_000)).toBeUndefined();
+    expect(heldErrorRatio(0.9, 0, 60_000)).toBeUndefined();
+    expect(decideEjections([{ ...e, heldErrorRatio: heldErrorRatio(0.9, 50_000, 60_000) }, peer], 2, p, 60_000, true).released).toEqual(['a']);
+    // A held reading never ejects anyone new.
+    expect(decideEjections([{ ...peer, address: 'c', errorRatio: undefined, heldErrorRatio: 0.9 }, peer], 2, p, 60_000, true).added).toEqual([]);
   });
   it('ejects nothing new on stale data', () => {
     const out = decideEjections([{ address: 'a', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0.9 }, { address: 'b', ejected: false, ejectedAt: 0, ejections: 0, errorRatio: 0 }], 2, p, 0, false);

@@ -112,35 +112,55 @@ describe('ejection without data', () => {
     expect(d.endpointState('api', '10.0.0.3')).toBe('slow-start');
   });
 
-  it('does not eject again an endpoint returned without data on the errors it had before', () => {
-    // Failing every call at the trickle an ejection leaves it, then healed: its window
-    // held no calls when its ejection time was over (returned, no error data), and its
-    // first calls since then all succeed. The loop benchmark's fail-fast scenario: the
-    // healed backend was ejected again for 20 s on the fault's smoothed errors.
-    const d = run({ errorRatio: 0.3 }, 1);
+  /**
+   * 10.0.0.3 ejected at 1 s, then per second `trickle(t)` for its sample (the others
+   * healthy) up to `until`; returns its state each second and the ejections after the first.
+   */
+  function afterEjection(trickle: (t: number) => Record<string, number>, until: number, opts: Parameters<typeof service>[2] = {}) {
+    const d = run({ errorRatio: 0.3 }, 1, opts);
     expect(d.endpointState('api', '10.0.0.3')).toBe('ejected');
     const states: string[] = [];
-    for (let t = 2; t <= 30; t++) {
+    let ejectedAgain = 0;
+    for (let t = 2; t <= until; t++) {
       const s = uniform(ADDRS, healthy);
-      s['10.0.0.3'] = t <= 10 ? { latencyMs: 1, requestRate: 0.5, errorRatio: 1 } : t === 11 ? { requestRate: 0, errorRatio: Number.NaN } : { latencyMs: 30, requestRate: 1, errorRatio: 0 };
-      d.tick(t * 1000, samples(t * 1000, { api: s }));
-      states.push(d.endpointState('api', '10.0.0.3'));
+      s['10.0.0.3'] = trickle(t);
+      const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
+      ejectedAgain += out.decisions.filter((x) => x.kind === 'eject' && x.endpoint === '10.0.0.3').length;
+      states[t] = d.endpointState('api', '10.0.0.3');
     }
-    expect(states[9]).toBe('slow-start');
-    expect(states.slice(10)).not.toContain('ejected');
+    return { d, states, ejectedAgain };
+  }
+  const failing = { latencyMs: 1, requestRate: 0.3, errorRatio: 1 };
+  const silent = { requestRate: 0, errorRatio: Number.NaN };
+  const fine = { latencyMs: 30, requestRate: 1, errorRatio: 0 };
+
+  it('keeps out an endpoint whose trickle still fails between windows without calls, and returns it once healed', () => {
+    // The loop benchmark's fail-fast: the trickle's call every few seconds fails, the
+    // windows between hold none. Returned on such a gap, it was ejected again on the next
+    // call, each time for longer, the last past the heal.
+    const { d, states, ejectedAgain } = afterEjection((t) => (t <= 20 ? (t % 3 === 0 ? failing : silent) : fine), 45);
+    expect(states.slice(2, 21)).toEqual(Array(19).fill('ejected'));
+    expect(ejectedAgain).toBe(0);
+    expect(states.indexOf('slow-start')).toBeGreaterThan(20);
+    expect(states.indexOf('slow-start')).toBeLessThan(32);
+    expect(d.weight('api', '10.0.0.3')).toBe(100);
+  });
+
+  it('judges an endpoint returned after a silence afresh: neither ejected again nor cut for the errors it had before', () => {
+    // Nothing heard for 10 s after failing calls: back, judged afresh. With a long
+    // half-life the fault's smoothed errors, blended with its first fine calls, would read
+    // over the threshold.
+    const { d, states, ejectedAgain } = afterEjection((t) => (t <= 3 ? failing : t <= 14 ? silent : fine), 40, { halfLifeMs: 30_000 });
+    expect(states[13]).toBe('slow-start');
+    expect(ejectedAgain).toBe(0);
     expect(d.weight('api', '10.0.0.3')).toBe(100);
   });
 
   it('ejects again a returned endpoint that still fails', () => {
-    const d = run({ errorRatio: 0.3 }, 1);
-    let ejectedAgain = false;
-    for (let t = 2; t <= 16; t++) {
-      const s = uniform(ADDRS, healthy);
-      s['10.0.0.3'] = t === 11 ? { requestRate: 0, errorRatio: Number.NaN } : { latencyMs: 1, requestRate: 0.5, errorRatio: 1 };
-      d.tick(t * 1000, samples(t * 1000, { api: s }));
-      if (t > 11 && d.endpointState('api', '10.0.0.3') === 'ejected') ejectedAgain = true;
-    }
-    expect(ejectedAgain).toBe(true);
+    const { states, ejectedAgain } = afterEjection((t) => (t <= 3 || t > 14 ? failing : silent), 20);
+    expect(states[13]).toBe('slow-start');
+    expect(ejectedAgain).toBe(1);
+    expect(states[20]).toBe('ejected');
   });
 });
 
