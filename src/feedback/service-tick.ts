@@ -86,10 +86,11 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   const rowOf = rowFinder(previous?.endpoints.address ?? []);
   let anyCurrent = false;
   let lastAddress: string | undefined;
-  // Whether each endpoint of `work` had its error ratio measured this tick. Ejection and
-  // return judge only these: an ejected endpoint sees so little traffic that its error
-  // ratio is often NaN, and the smoothed value of before must not keep it ejected (nor
-  // eject anyone).
+  // Whether each endpoint of `work` had its error ratio measured this tick. Ejection
+  // judges only these; a return also the last reading while it is recent (ejection.ts
+  // heldErrorRatio): an ejected endpoint sees so little traffic that its error ratio is
+  // often NaN, and the smoothed value of long before must not keep it ejected (nor eject
+  // anyone).
   const errorsMeasured: boolean[] = [];
   // Each endpoint of `work`'s raw sample this tick (the panic's queue tests read it again).
   const raws: (EndpointSample | undefined)[] = [];
