@@ -293,6 +293,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // turning slow must not wait for the others to look calm.
   const shifted = work.some((w) => w.effective < 1 || added.has(w.address));
   const loadedNoise = shifted && loaded ? noise * LOADED_BAND_FACTOR : noise;
+  // The noise each proposal's bands were widened by (by position in `work`), which its
+  // reason names.
+  const bandNoise: number[] = [];
   if (!panic && freshness === 'fresh') {
     for (let k = 0; k < work.length; k++) {
       const w = work[k]!;
@@ -308,7 +311,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         deepenOpen: now < w.deepenUntil,
         backlog: deepIn(held?.get(w.address), policy.latencyTargetMs),
         provenFrom: w.episodeProven,
-      }, w.control < 1 ? noise : loadedNoise, w.typicalRatio, ceilings[k]));
+      }, (bandNoise[k] = w.control < 1 ? noise : loadedNoise), w.typicalRatio, ceilings[k]));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;
     const movedNow = limitShift(work, proposals, scores, baselineMs, inRound ? previous.roundMoved : 0);
@@ -427,8 +430,8 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
           capped
             ? why.capacityReason(w.signals, ceilings[k] ?? 1, largestCapacity)
             : trimmed
-              ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio, trimLimit(noise))
-              : why.cutReason(w.signals, score, referenceMs, noise, held?.get(w.address)),
+              ? why.trimReason(w.signals, score, referenceMs, w.typicalRatio, trimLimit(bandNoise[k] ?? noise))
+              : why.cutReason(w.signals, score, referenceMs, bandNoise[k] ?? noise, held?.get(w.address)),
         restore: () => why.restoreReason(w.signals, score, referenceMs),
         panicText: () => why.panicEnterReason(degraded, work.length, policy, byCapacity),
         panicExitText: () => why.panicExitReason(degraded, work.length, policy),
