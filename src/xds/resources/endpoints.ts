@@ -73,23 +73,34 @@ function locality(members: readonly ServedEndpoint[], locality: LocalityLbEndpoi
 }
 
 /**
- * Endpoints (sorted by zone, then address) grouped by zone and weight: the groups by zone,
- * then by weight from the highest, each in address order.
+ * For proxyless gRPC, endpoints whose weights are within this fraction of the highest
+ * weight of their group share one locality. gRPC picks a locality at random by its
+ * weight and rotates within it, so a rotation over near-equal endpoints is worth more
+ * than their exact split: each gets the group's mean share (the group's total is exact).
+ * Equal to the controller's quantisation step (feedback/tuning.ts QUANTISE_HYSTERESIS),
+ * so a member's share moves by no more than a weight change weir would publish anyway.
  */
-function byZoneAndWeight(served: readonly ServedEndpoint[]): ServedEndpoint[][] {
-  const groups = new Map<string, ServedEndpoint[]>();
-  for (const s of served) {
-    const key = `${s.endpoint.zone}\u0000${s.weight}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [s]);
-    else group.push(s);
+export const GRPC_GROUP_TOLERANCE = 0.1;
+
+/**
+ * Endpoints grouped by zone and near-equal weight: within a zone, from the highest weight
+ * down, each group takes the endpoints of at least (1 − GRPC_GROUP_TOLERANCE) × its first
+ * (highest) weight. Groups by zone, then from the highest weight; members in address order.
+ */
+function byZoneAndWeight(served: readonly ServedEndpoint[]): { readonly highest: number; readonly members: ServedEndpoint[] }[] {
+  const ordered = [...served].sort((a, b) => compareStrings(a.endpoint.zone, b.endpoint.zone) || b.weight - a.weight || compareEndpoints(a, b));
+  const groups: ServedEndpoint[][] = [];
+  let group: ServedEndpoint[] = [];
+  for (const s of ordered) {
+    const first = group[0];
+    if (first !== undefined && (s.endpoint.zone !== first.endpoint.zone || s.weight < (1 - GRPC_GROUP_TOLERANCE) * first.weight)) {
+      groups.push(group);
+      group = [];
+    }
+    group.push(s);
   }
-  return [...groups.values()].sort((a, b) => {
-    const za = a[0]!.endpoint.zone;
-    const zb = b[0]!.endpoint.zone;
-    if (za !== zb) return za < zb ? -1 : 1;
-    return b[0]!.weight - a[0]!.weight;
-  });
+  if (group.length > 0) groups.push(group);
+  return groups.map((g) => ({ highest: g[0]!.weight, members: [...g].sort(compareEndpoints) }));
 }
 
 /**
@@ -107,14 +118,15 @@ function byZoneAndWeight(served: readonly ServedEndpoint[]): ServedEndpoint[][] 
  *   zone, then address: equal input, equal bytes.
  *
  * Localities: Envoy gets one locality per zone. Proxyless gRPC gets one locality per
- * zone and weight (`sub_zone` = `weight-W`), because its ROUND_ROBIN weighs localities
- * but not endpoints (see ./cluster.ts): it picks a locality at random by its weight (the
- * sum of its endpoints'), then rotates over the locality's endpoints, so each endpoint
- * gets exactly its weight's share. Grouping equal weights (rather than one locality per
- * endpoint) keeps the rotation: with one locality each, every call was a weighted coin
- * toss, and at 75% load four healthy 2-slot backends queued far more under random picks
- * than under a rotation (the loop benchmark: 340–415 ms p99 against round robin's 175–190
- * ms). Everything sits at priority 0.
+ * zone and group of near-equal weights (`sub_zone` = `weight-W`, W the group's highest
+ * weight; see `byZoneAndWeight`), because its ROUND_ROBIN weighs localities but not
+ * endpoints (see ./cluster.ts): it picks a locality at random by its weight (the sum of
+ * its endpoints'), then rotates over the locality's endpoints, so each endpoint gets its
+ * group's mean share. Grouping (rather than one locality per endpoint) keeps the
+ * rotation: with one locality each, every call was a weighted coin toss, and at 75% load
+ * four healthy 2-slot backends queued far more under random picks than under a rotation
+ * (the loop benchmark: 340–415 ms p99 against round robin's 175–190 ms). Everything sits
+ * at priority 0.
  */
 export function buildClusterLoadAssignment(
   name: string,
@@ -144,8 +156,8 @@ export function buildClusterLoadAssignment(
 
   const localities: LocalityLbEndpointsMsg[] = [];
   if (kind === 'grpc') {
-    for (const group of byZoneAndWeight(served)) {
-      localities.push(locality(group, { zone: group[0]!.endpoint.zone, sub_zone: `weight-${group[0]!.weight}` }));
+    for (const { highest, members } of byZoneAndWeight(served)) {
+      localities.push(locality(members, { zone: members[0]!.endpoint.zone, sub_zone: `weight-${highest}` }));
     }
   } else {
     let start = 0;

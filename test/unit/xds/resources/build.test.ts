@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { MAX_WEIGHT_SUM } from '../../../../src/model/index.js';
 import { decodeToJson, MESSAGE } from '../../../../src/xds/proto/index.js';
 import {
+  GRPC_GROUP_TOLERANCE,
   MAX_GRPC_WEIGHT_SUM,
   buildResources,
   createResourceBuilder,
@@ -73,10 +74,12 @@ describe('buildResources invariants (XDS.md case 19, 20)', () => {
             weightsHere.add(w);
           }
           if (kind === 'grpc') {
-            // gRPC rotates inside a locality and ignores endpoint weights there: one weight
-            // per locality, and one locality per zone and weight (equal weights rotate).
-            expect(weightsHere.size).toBe(1);
-            const key = `${locality.locality?.zone ?? ''}/${[...weightsHere][0]}`;
+            // gRPC rotates inside a locality and ignores endpoint weights there: a locality
+            // holds near-equal weights only, named after its highest, once per zone.
+            const highest = Math.max(...weightsHere);
+            expect(Math.min(...weightsHere)).toBeGreaterThanOrEqual((1 - GRPC_GROUP_TOLERANCE) * highest);
+            expect(locality.locality?.sub_zone).toBe(`weight-${highest}`);
+            const key = `${locality.locality?.zone ?? ''}/${highest}`;
             expect(groups.has(key)).toBe(false);
             groups.add(key);
           }
@@ -191,6 +194,28 @@ describe('weights', () => {
         }
       }),
     );
+  });
+});
+
+describe('gRPC localities', () => {
+  test('near-equal weights share a locality and its rotation; the locality carries their exact sum', () => {
+    const addresses = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
+    const { topology, weights } = toTopology({
+      services: [{ name: 's', namespace: 'n', ports: [{ name: 'http', port: 80 }], endpoints: addresses.map((address) => ({ address, ports: { http: 8080 } })) }],
+      // 91 is within 10% of 100, 89 is not; 16 and 17 (the loop benchmark's two smallest backends) share one.
+      weights: { 'n/s': { '10.0.0.1': 91, '10.0.0.2': 100, '10.0.0.3': 89, '10.0.0.4': 17, '10.0.0.5': 95, '10.0.0.6': 16 } },
+    });
+    const cla = decodeCla(createResourceBuilder()(topology, weights, 'grpc').get(TYPE_URL.ENDPOINT)!.get('s.n:80')!.value);
+    const localities = (cla.endpoints ?? []).map((l) => ({
+      name: l.locality?.sub_zone,
+      weight: l.load_balancing_weight?.value,
+      members: (l.lb_endpoints ?? []).map((e) => e.load_balancing_weight?.value),
+    }));
+    expect(localities).toEqual([
+      { name: 'weight-100', weight: 286, members: [91, 100, 95] },
+      { name: 'weight-89', weight: 89, members: [89] },
+      { name: 'weight-17', weight: 33, members: [17, 16] },
+    ]);
   });
 });
 
