@@ -95,7 +95,8 @@ export interface CutMemory {
    * nothing of a small backend's capacity. On the loop benchmark's heterogeneous service
    * the small backends, overloaded at the cold start and cut to 15, had their knee
    * forgotten to 50 (twice their capacity) and went 15 → 42 in four ticks on readings the
-   * window had not caught up with. Default: proven.
+   * window had not caught up with. A reading proves a level only once the level has been
+   * served, and read, for PROVEN_AFTER_MS (the first seconds of load do not). Default: proven.
    */
   readonly provenFrom?: boolean;
 }

@@ -20,6 +20,7 @@ export function newMemory(address: string, now: number, ready: boolean, slowStar
     signals: {},
     sampleAt: 0,
     lastDataAt: 0,
+    firstLatencyAt: 0,
     latencyAt: 0,
     errorsAt: 0,
     typicalRatio: 0,
@@ -60,6 +61,7 @@ export function toWorking(m: EndpointMemory, address: string, ready = true): Wor
     signals: m.signals,
     sampleAt: m.sampleAt,
     lastDataAt: m.lastDataAt,
+    firstLatencyAt: m.firstLatencyAt,
     latencyAt: m.latencyAt,
     errorsAt: m.errorsAt,
     typicalRatio: m.typicalRatio,
@@ -96,6 +98,7 @@ export function readRow(c: EndpointColumns, i: number, ready = true): Working {
     signals: c.signals[i]!,
     sampleAt: c.sampleAt[i]!,
     lastDataAt: c.lastDataAt[i]!,
+    firstLatencyAt: c.firstLatencyAt[i]!,
     latencyAt: c.latencyAt[i]!,
     errorsAt: c.errorsAt[i]!,
     typicalRatio: c.typicalRatio[i]!,
@@ -142,6 +145,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
   let sameSignals = p !== undefined;
   let sameSampleAt = p !== undefined;
   let sameLastDataAt = p !== undefined;
+  let sameFirstLatencyAt = p !== undefined;
   let sameLatencyAt = p !== undefined;
   let sameErrorsAt = p !== undefined;
   let sameTypicalRatio = p !== undefined;
@@ -174,6 +178,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
       sameSignals &&= Object.is(m.signals, p.signals[i]);
       sameSampleAt &&= Object.is(m.sampleAt, p.sampleAt[i]);
       sameLastDataAt &&= Object.is(m.lastDataAt, p.lastDataAt[i]);
+      sameFirstLatencyAt &&= Object.is(m.firstLatencyAt, p.firstLatencyAt[i]);
       sameLatencyAt &&= Object.is(m.latencyAt, p.latencyAt[i]);
       sameErrorsAt &&= Object.is(m.errorsAt, p.errorsAt[i]);
       sameTypicalRatio &&= Object.is(m.typicalRatio, p.typicalRatio[i]);
@@ -207,6 +212,7 @@ export function toColumns(rows: readonly EndpointMemory[], previous: EndpointCol
     signals: p !== undefined && sameSignals ? p.signals : rows.map((m) => m.signals),
     sampleAt: p !== undefined && sameSampleAt ? p.sampleAt : rows.map((m) => m.sampleAt),
     lastDataAt: p !== undefined && sameLastDataAt ? p.lastDataAt : rows.map((m) => m.lastDataAt),
+    firstLatencyAt: p !== undefined && sameFirstLatencyAt ? p.firstLatencyAt : rows.map((m) => m.firstLatencyAt),
     latencyAt: p !== undefined && sameLatencyAt ? p.latencyAt : rows.map((m) => m.latencyAt),
     errorsAt: p !== undefined && sameErrorsAt ? p.errorsAt : rows.map((m) => m.errorsAt),
     typicalRatio: p !== undefined && sameTypicalRatio ? p.typicalRatio : rows.map((m) => m.typicalRatio),

@@ -36,7 +36,7 @@ import {
   HOT_UTILISATION,
   PANIC_DRAIN,
   EJECTION_FORGET_MS,
-  DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
+  DEEPEN_MS, LOADED_BAND_FACTOR, UNRELIEVED_FRACTION, RESTORE_BAND, PROVEN_AFTER_MS, QUANTISE_HYSTERESIS, STALE_AFTER_MS, STALE_HOLD_HALF_LIVES, STALE_HOLD_MS } from './tuning.js';
 
 export interface ServiceTickInput {
   readonly service: Service;
@@ -129,7 +129,10 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
       const errorGapMs = w.errorsAt > 0 ? input.sampleAt - w.errorsAt : sinceSample;
       w.signals = smoothSample(w.signals, sample, sinceSample, policy.halfLifeMs, specs, latencyGapMs, errorGapMs);
       w.sampleAt = Math.max(w.sampleAt, input.sampleAt);
-      if (usable(sample.latencyMs)) w.latencyAt = Math.max(w.latencyAt, input.sampleAt);
+      if (usable(sample.latencyMs)) {
+        w.latencyAt = Math.max(w.latencyAt, input.sampleAt);
+        if (w.firstLatencyAt === 0) w.firstLatencyAt = now;
+      }
       if (usable(sample.errorRatio)) w.errorsAt = Math.max(w.errorsAt, input.sampleAt);
       w.lastDataAt = now;
       w.current = true;
@@ -393,7 +396,9 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
           w.deepenUntil = w.deepenFrom > 0 ? now + DEEPEN_MS : 0;
         }
       } else if (score.ratio !== undefined && score.ratio < 1 + CUT_BAND) {
-        w.fineSinceCut = true;
+        // A reading speaks of the level the endpoint is served at only once that level has
+        // been served, and read, for a while (PROVEN_AFTER_MS).
+        if (now - Math.max(w.changedAt, w.firstLatencyAt) >= PROVEN_AFTER_MS) w.fineSinceCut = true;
         if (score.ratio < 1 + RESTORE_BAND) w.goodSinceCut = true;
       }
       w.control = r.control;

@@ -39,6 +39,8 @@ export interface EndpointMemory {
   readonly sampleAt: number;
   /** `now` of the last tick that brought this endpoint a sample; 0 when never. */
   readonly lastDataAt: number;
+  /** `now` of the first tick that brought this endpoint a usable latency; 0 when never. */
+  readonly firstLatencyAt: number;
   /** `Samples.at` of the last usable latency, and of the last usable error ratio; 0 when never. */
   readonly latencyAt: number;
   readonly errorsAt: number;
@@ -75,13 +77,18 @@ export interface EndpointMemory {
   readonly deepenUntil: number;
   /** Whether the endpoint looked good (within the restore band) since its last cut (true when never cut). */
   readonly goodSinceCut: boolean;
-  /** Whether the endpoint read within the cut band (no trouble) since its last cut, or since it was first seen. */
+  /**
+   * Whether the endpoint read within the cut band (no trouble) since its last cut, or since
+   * it was first seen, at a weight it had been served for PROVEN_AFTER_MS at least, with
+   * latency readings for as long.
+   */
   readonly fineSinceCut: boolean;
   /**
    * Whether the current episode began at a level the endpoint had been fine at (it read
-   * within the cut band before the episode's first cut). An endpoint in trouble from
-   * its first readings, at the level weir's first tick gave it, began its episode at a
-   * level that says nothing of its capacity: its restore knee is never forgotten.
+   * within the cut band before the episode's first cut, once the level had been served,
+   * and read, for PROVEN_AFTER_MS). An endpoint in trouble from its first readings, at the level
+   * weir's first tick gave it, began its episode at a level that says nothing of its
+   * capacity: its restore knee is never forgotten.
    */
   readonly episodeProven: boolean;
   /** When the current episode of cuts began (its first cut); 0 when never cut. */

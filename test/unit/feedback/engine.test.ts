@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_ENGINE_STATE, runEngine } from '../../../src/feedback/index.js';
 import { addresses, Driver, endpoint, NO_CUSTOM, samples, service, sid, topology, uniform } from './fixtures.js';
-import { PANIC_DRAIN, QUEUE_PROBE } from '../../../src/feedback/tuning.js';
+import { KNEE_FORGET_MS, PANIC_DRAIN, QUEUE_PROBE } from '../../../src/feedback/tuning.js';
 
 const ADDRS = addresses(5);
 const healthy = { latencyMs: 30, errorRatio: 0, requestRate: 100 };
@@ -161,6 +161,44 @@ describe('ejection without data', () => {
     expect(states[13]).toBe('slow-start');
     expect(ejectedAgain).toBe(1);
     expect(states[20]).toBe('ejected');
+  });
+});
+
+describe('the restore knee of a level never held', () => {
+  /**
+   * Every endpoint without calls for `idleFor` s (a rate of 0, no latency), then 10.0.0.3
+   * reads like its peers for `fineFor` s at weir's first weights, then 10× slower
+   * (overloaded) for 12 s, then 1.1× its peers at whatever it is served (near a limit,
+   * where restores past the knee creep). Returns how long after its last cut it was back
+   * at 50.
+   */
+  function backAtHalf(fineFor: number, idleFor = 0): number {
+    const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
+    let lastCut = 0;
+    let before = 100;
+    for (let t = 1; t <= 150; t++) {
+      const s = uniform(ADDRS, t <= idleFor ? { latencyMs: Number.NaN, errorRatio: Number.NaN, requestRate: 0 } : healthy);
+      const since = t - idleFor;
+      if (since > fineFor) s['10.0.0.3'] = { ...healthy, latencyMs: since <= fineFor + 12 ? 300 : 33 };
+      d.tick(t * 1000, samples(t * 1000, { api: s }));
+      const w = d.weight('api', '10.0.0.3');
+      if (w < before) lastCut = t;
+      else if (lastCut > 0 && w >= 50) return t - lastCut;
+      before = w;
+    }
+    return Infinity;
+  }
+
+  it('forgets the knee of a level the endpoint was fine at for a while, and keeps it otherwise', () => {
+    // The loop benchmark's heterogeneous service: a small backend read within the band for
+    // the first seconds of load at equal weights, then its queue showed. Its knee forgotten
+    // 30 s later, it went 10 → 50 in four ticks on readings the window had not caught up with.
+    const proven = backAtHalf(8);
+    expect(proven).toBeLessThanOrEqual(KNEE_FORGET_MS / 1000 + 3);
+    expect(backAtHalf(2)).toBeGreaterThan(proven + 5);
+    // The seconds count from the first calls, not from when weir first saw the endpoints.
+    expect(backAtHalf(2, 10)).toBeGreaterThan(proven + 5);
+    expect(backAtHalf(8, 10)).toBe(proven);
   });
 });
 
