@@ -165,10 +165,11 @@ export const KNEE_FORGET_MS = 30_000;
  * A reading within the cut band proves the level the endpoint is served at (its knee may
  * then be forgotten, KNEE_FORGET_MS) only once the endpoint has been served that level,
  * and has had latency readings, for this long: the window must first hold the level's
- * calls. On the loop benchmark's heterogeneous service the small backends read within the
- * band for the first 1–3 s of load at weir's first (equal) weights, then 5–50× over it as
- * their queues showed; counted as proven, their knees were forgotten 30 s after the cold
- * start's cuts and they ran ×1.5 a second to half of 100, twice their capacity share.
+ * calls. On the loop benchmark's heterogeneous service the small and middle backends read
+ * within the band for the first 1–3 s of load at weir's first (equal) weights, then 3–60×
+ * over it as their queues showed; counted as proven, their knees were forgotten 30 s after
+ * the cold start's cuts and they ran ×1.5 a second to half of 100 (twice a small backend's
+ * capacity share).
  * Counted from the first readings, not from when weir first saw the endpoint: weir had
  * been serving the benchmark's endpoints for seconds before the load began. Session 14
  * asked for 10 s, which the end-to-end test's backend, turned slow a few seconds after
