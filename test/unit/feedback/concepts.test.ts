@@ -705,6 +705,10 @@ describe('noise', () => {
     expect(noiseFactor(0.01)).toBeCloseTo(Math.exp(NOISE_K * 0.1));
     expect(noiseFactor(100)).toBe(NOISE_MAX_FACTOR);
     expect(nextNoiseVar(0.04, undefined, 1000)).toBe(0.04);
+    // A spread past the widest band's still reaches it (it counts as that band's spread).
+    let v = 0;
+    for (let t = 0; t < 300; t++) v = nextNoiseVar(v, 5, 1000);
+    expect(noiseFactor(v)).toBeCloseTo(NOISE_MAX_FACTOR, 3);
   });
 
   /** Five endpoints read around 100 ms, each straying by ±`wander` (deterministically), for a minute; then c reads `worse`× for a tick. */
@@ -729,6 +733,31 @@ describe('noise', () => {
     expect(weightAfter(0.3, 2.5)).toBe(FAIR_WEIGHT);
     // A 5× backend stands out of any noise.
     expect(weightAfter(0.3, 5)).toBeLessThan(FAIR_WEIGHT / 2);
+  });
+
+  it('forgets a cold start\'s turmoil as soon as any other widest band: a backend 2.2× slower 40 s later is cut', () => {
+    // Ten seconds where every endpoint reads up to e^2 (7×) its calm latency at random (a
+    // cold start's queues), then 40 s of calm, then c reads 2.2× the others.
+    const addrs = addresses(5);
+    const d = new Driver(topology(service('api', addrs.map((a) => endpoint(a)))));
+    let now = 1_000_000;
+    const tick = (lat: (i: number) => number): void => {
+      now += 1000;
+      d.tick(now, samples(now, { api: Object.fromEntries(addrs.map((a, i) => [a, { latencyMs: lat(i), errorRatio: 0 }])) }));
+    };
+    for (let t = 0; t < 10; t++) tick((i) => 100 * Math.exp(2 * Math.abs(Math.sin(1.7 * t + 2.3 * i))));
+    for (let t = 0; t < 40; t++) tick(() => 100);
+    expect(d.weight('api', addrs[2]!)).toBe(FAIR_WEIGHT);
+    const reasons: string[] = [];
+    for (let t = 0; t < 5; t++) {
+      tick((i) => (i === 2 ? 220 : 100));
+      reasons.push(d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!.reason);
+    }
+    // The turmoil widened the band to its widest (2.52×) while it lasted; a turmoil wider
+    // than that is remembered no longer: 40 s later the band is under 2.2×, and c is cut
+    // (in five ticks its typical standing is too low for a trim).
+    expect(d.weight('api', addrs[2]!)).toBeLessThan(FAIR_WEIGHT * 0.8);
+    expect(reasons.join('\n')).toMatch(/cutting/);
   });
 
   it('trims an endpoint that stays 1.9× slower among wandering peers, and still cuts it in full when it turns 8× slower', () => {
