@@ -49,7 +49,8 @@ const SPREAD_MAX = Math.log(NOISE_MAX_FACTOR) / NOISE_K;
  * loop benchmark's heterogeneous service the cold start's overloaded seconds (endpoints
  * at 10× their typical standing, a spread of 1–2) held the band at ×1.8 for 110 s, while
  * the steady spread that followed was worth ×1.4; the middle backend read 2.2× the
- * reference for twelve seconds uncut.
+ * reference for twelve seconds uncut. Turmoil widens the band as fast as the cap's spread
+ * would, no faster (×1.37 after ten ticks of it).
  */
 export function nextNoiseVar(noiseVar: number, spread: number | undefined, dtMs: number): number {
   if (spread === undefined) return noiseVar;

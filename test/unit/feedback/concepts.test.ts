@@ -753,9 +753,10 @@ describe('noise', () => {
       tick((i) => (i === 2 ? 220 : 100));
       reasons.push(d.last!.services.get(sid('api'))!.endpoints.find((e) => e.address === addrs[2])!.reason);
     }
-    // The turmoil widened the band to its widest (2.52×) while it lasted; a turmoil wider
-    // than that is remembered no longer: 40 s later the band is under 2.2×, and c is cut
-    // (in five ticks its typical standing is too low for a trim).
+    // Each tick of the turmoil counted as the widest band's spread (no more), and is
+    // forgotten as fast: 40 s later the band is under 2.2×, and c is cut (in five ticks its
+    // typical standing is too low for a trim). Taken whole, that turmoil held the band at
+    // 2.52× for minutes.
     expect(d.weight('api', addrs[2]!)).toBeLessThan(FAIR_WEIGHT * 0.8);
     expect(reasons.join('\n')).toMatch(/cutting/);
   });
