@@ -29,7 +29,7 @@ import {
   type Scenario,
 } from './scenarios.js';
 import { startSampleRecorder, type RecordedTick, type SampleRecorder } from './sample-recorder.js';
-import { startOracle, startWeirContender, type OracleContender, type XdsContender } from './xds-contenders.js';
+import { startOracle, startWeirContender, type LoggedDecision, type OracleContender, type XdsContender } from './xds-contenders.js';
 
 export interface BenchOptions {
   /** A scenario name, a comma-separated list, or 'all'. */
@@ -79,6 +79,8 @@ export interface ContenderResult {
   readonly wallSeconds: number;
   /** With `recordSamples`: what weir's signals read each second (see sample-recorder.ts). */
   readonly samples?: readonly RecordedTick[];
+  /** With `recordSamples`, weir only: its weight decisions, `s` seconds from the start of the load. */
+  readonly decisions?: readonly (Omit<LoggedDecision, 'at'> & { readonly s: number })[];
 }
 
 export interface ScenarioResult {
@@ -314,6 +316,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
       loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
       wallSeconds: (Date.now() - wallStart) / 1000,
       ...(samples ? { samples } : {}),
+      ...(opts.recordSamples && xds?.decisions ? { decisions: xds.decisions().map(({ at, ...d }) => ({ s: (at - startAt) / 1000, ...d })) } : {}),
     };
   } finally {
     await recorder?.stop();

@@ -12,13 +12,27 @@ import { serviceId, type ServiceKey } from '../../src/model/index.js';
 import { createXdsCache, startXdsServer } from '../../src/xds/index.js';
 import { buildResources } from '../../src/xds/resources/index.js';
 import { Registry } from 'prom-client';
+import { pino } from 'pino';
 
 /** A contender served over xDS. */
 export interface XdsContender {
   readonly xdsAddress: string;
   /** The weights served now, per backend address in the given order; null when none yet. */
   servedWeights(addresses: readonly string[]): number[] | null;
+  /** weir only: every weight decision it logged so far, in order. */
+  decisions?(): readonly LoggedDecision[];
   stop(): Promise<void>;
+}
+
+/** One of weir's weight decisions as its log line gives it (src/control/loop.ts `record`). */
+export interface LoggedDecision {
+  /** When it was logged, ms since the epoch. */
+  readonly at: number;
+  readonly endpoint?: string;
+  readonly kind: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly reason: string;
 }
 
 export interface WeirContenderOptions {
@@ -67,10 +81,12 @@ export async function startWeirContender(opts: WeirContenderOptions): Promise<Xd
     'http-address': '127.0.0.1:0',
     identity: 'weir-bench',
   });
-  const weir = await startWeir(config, { log: silentLogger() });
+  const logged: LoggedDecision[] = [];
+  const weir = await startWeir(config, { log: decisionLogger(logged) });
   const id = serviceId(opts.service);
   return {
     xdsAddress: weir.xdsAddress,
+    decisions: () => logged,
     servedWeights(addresses) {
       const sw = weir.loop.latest()?.services.get(id);
       if (!sw) return null;
@@ -79,6 +95,21 @@ export async function startWeirContender(opts: WeirContenderOptions): Promise<Xd
     },
     stop: () => weir.stop(),
   };
+}
+
+/**
+ * A logger that keeps weir's "weight decision" lines (what `kubectl get ew` and the Events
+ * say, with their reasons) and drops the rest: the bench's record of why the weights moved,
+ * which a replay cannot give once a run's weights leave the recorded ones.
+ */
+function decisionLogger(into: LoggedDecision[]): ReturnType<typeof silentLogger> {
+  return pino({ level: 'info' }, {
+    write(line: string): void {
+      if (!line.includes('"weight decision"')) return;
+      const d = JSON.parse(line) as { time: number; endpoint?: string; kind: string; from?: number; to?: number; reason: string };
+      into.push({ at: d.time, endpoint: d.endpoint, kind: d.kind, from: d.from, to: d.to, reason: d.reason });
+    },
+  });
 }
 
 /** The oracle: the weights it is told, served over xDS from the moment `push` is called. */

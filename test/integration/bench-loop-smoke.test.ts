@@ -31,6 +31,7 @@ test(
       durationScale: 0.04,
       outDir,
       clients: 1,
+      recordSamples: true,
     });
     const files = await writeOutputs(result, outDir, true);
 
@@ -66,6 +67,19 @@ test(
     // The oracle keeps the 5× slower backend 3 at the floor while the others can carry the load.
     expect(byName.get('oracle')!.weights.some((w) => w !== null && w[2] === 1 && w[0] === 1000)).toBe(true);
     expect(byName.get('round_robin')!.figures.weightChangesPerMin).toBe(0);
+    // Recorded: what weir's signals read each second, for every contender (for loop-replay),
+    // and weir's own decisions with their reasons (what a replay cannot give once a run's
+    // weights leave the recorded ones); the others take none.
+    for (const c of scenario.contenders) expect(c.samples?.length ?? 0, c.name).toBeGreaterThan(0);
+    for (const name of ['weir', 'weir-cpu']) {
+      const decisions = byName.get(name)!.decisions;
+      expect(Array.isArray(decisions), name).toBe(true);
+      for (const d of decisions!) {
+        expect(d.reason, name).toMatch(/\S/);
+        expect(d.s, name).toBeLessThan(10);
+      }
+    }
+    for (const name of ['round_robin', 'oracle']) expect(byName.get(name)!.decisions, name).toBeUndefined();
 
     const json = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as BenchResult;
     expect(json.scenarios[0]!.contenders).toHaveLength(CONTENDERS.length);
