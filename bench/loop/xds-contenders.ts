@@ -7,12 +7,11 @@ import { parseConfig, type WeirConfig } from '../../src/app/config.js';
 import { startWeir } from '../../src/app/weir.js';
 import { FileDiscovery } from '../../src/discovery/file/index.js';
 import { WeirError, ERROR_CODES } from '../../src/lib/errors.js';
-import { silentLogger } from '../../src/lib/log.js';
-import { serviceId, type ServiceKey } from '../../src/model/index.js';
+import { createRootLogger, silentLogger, type Logger } from '../../src/lib/log.js';
+import { serviceId, type Decision, type ServiceKey } from '../../src/model/index.js';
 import { createXdsCache, startXdsServer } from '../../src/xds/index.js';
 import { buildResources } from '../../src/xds/resources/index.js';
 import { Registry } from 'prom-client';
-import { pino } from 'pino';
 
 /** A contender served over xDS. */
 export interface XdsContender {
@@ -24,16 +23,8 @@ export interface XdsContender {
   stop(): Promise<void>;
 }
 
-/** One of weir's weight decisions as its log line gives it (src/control/loop.ts `record`). */
-export interface LoggedDecision {
-  /** When it was logged, ms since the epoch. */
-  readonly at: number;
-  readonly endpoint?: string;
-  readonly kind: string;
-  readonly from?: number;
-  readonly to?: number;
-  readonly reason: string;
-}
+/** One of weir's weight decisions as its log line gives it (src/control/loop.ts `record`), and when it was logged (ms since the epoch). */
+export type LoggedDecision = Omit<Decision, 'serviceId'> & { readonly at: number };
 
 export interface WeirContenderOptions {
   readonly endpointsFile: string;
@@ -102,12 +93,14 @@ export async function startWeirContender(opts: WeirContenderOptions): Promise<Xd
  * say, with their reasons) and drops the rest: the bench's record of why the weights moved,
  * which a replay cannot give once a run's weights leave the recorded ones.
  */
-function decisionLogger(into: LoggedDecision[]): ReturnType<typeof silentLogger> {
-  return pino({ level: 'info' }, {
-    write(line: string): void {
-      if (!line.includes('"weight decision"')) return;
-      const d = JSON.parse(line) as { time: number; endpoint?: string; kind: string; from?: number; to?: number; reason: string };
-      into.push({ at: d.time, endpoint: d.endpoint, kind: d.kind, from: d.from, to: d.to, reason: d.reason });
+function decisionLogger(into: LoggedDecision[]): Logger {
+  return createRootLogger({
+    destination: {
+      write(line: string): void {
+        if (!line.includes('"weight decision"')) return;
+        const d = JSON.parse(line) as Omit<Decision, 'serviceId'> & { readonly time: number };
+        into.push({ at: d.time, endpoint: d.endpoint, kind: d.kind, from: d.from, to: d.to, reason: d.reason });
+      },
     },
   });
 }
