@@ -16,12 +16,12 @@ const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.to
 /** The Markdown table of one scenario. */
 export function scenarioTable(s: ScenarioResult): string {
   const head =
-    '| contender | p50 ms | p99 ms | p99.9 ms | p99 of successes ms | errors | react | recover | weight changes/min | share spread | busiest util | healthy util under a fault | healthy load under a fault | warm-up p50 ms | harness delay p99 ms |\n' +
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+    '| contender | p50 ms | p99 ms | p99.9 ms | p99 of successes ms | errors | react | recover | weight changes/min | share spread | busiest util | healthy util under a fault | healthy load under a fault | warm-up p99 ms | warm-up p50 ms | harness delay p99 ms |\n' +
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const rows = s.contenders.map((c: ContenderResult) => {
     const f = c.figures;
-    // Results recorded before the healthy-utilisation and loop-delay figures lack them (render.ts re-renders old files).
-    return `| ${c.name} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.p999Ms)} | ${ms(f.okP99Ms ?? null)} | ${pct(f.errorRate)} | ${secs(f.reactS)} | ${secs(f.recoverS)} | ${num(f.weightChangesPerMin, 1)} | ${num(f.shareSpread, 3)} | ${num(f.busiestUtilisation)} | ${num(f.healthyUtilisation ?? null)} | ${num(f.healthyLoad ?? null)} | ${ms(c.health.warmUpP50Ms)}${c.health.ok ? '' : ' ⚠'} | ${ms(c.health.loopDelayMs?.p99 ?? null)} |`;
+    // Results recorded before the healthy-utilisation, loop-delay and warm-up p99 figures lack them (render.ts re-renders old files).
+    return `| ${c.name} | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${ms(f.p999Ms)} | ${ms(f.okP99Ms ?? null)} | ${pct(f.errorRate)} | ${secs(f.reactS)} | ${secs(f.recoverS)} | ${num(f.weightChangesPerMin, 1)} | ${num(f.shareSpread, 3)} | ${num(f.busiestUtilisation)} | ${num(f.healthyUtilisation ?? null)} | ${num(f.healthyLoad ?? null)} | ${ms(c.warmUpP99Ms ?? null)} | ${ms(c.health.warmUpP50Ms)}${c.health.ok ? '' : ' ⚠'} | ${ms(c.health.loopDelayMs?.p99 ?? null)} |`;
   });
   const unhealthy = s.contenders.filter((c) => !c.health.ok).map((c) => c.name);
   const warning =

@@ -71,6 +71,13 @@ export interface ContenderResult {
      */
     readonly loopDelayMs?: { readonly p99: number; readonly max: number };
   };
+  /**
+   * The p99 of every call of the warm-up: the balancer's first 30 s under load, before it
+   * has learnt anything (weir starts at equal weights). Not in `figures`, which measure
+   * the scenario's phases. In the heterogeneous scenario this is what a user enabling the
+   * balancer on such a service sees first. Absent from results recorded before it.
+   */
+  readonly warmUpP99Ms?: number | null;
   readonly figures: Figures;
   readonly timeline: Timeline;
   /** Served weights per second (weir, oracle, round_robin); null where not observable. */
@@ -310,6 +317,7 @@ async function runOne(shared: Shared, scenario: Scenario, contender: Contender):
         ok: warmUpP50Ms !== null && warmUpP50Ms < HEALTHY_WARM_UP_FACTOR * first.backends[0]!.serviceTimeMs,
         loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
       },
+      warmUpP99Ms: warm ? percentileOf(calls, 0, warm.endS, 99) : null,
       figures,
       timeline: buildTimeline(calls, totalS, BACKEND_COUNT),
       weights,

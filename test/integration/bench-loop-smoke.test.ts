@@ -50,6 +50,9 @@ test(
       expect(f.p99Ms!, c.name).toBeGreaterThanOrEqual(f.p50Ms!);
       expect(f.p999Ms!, c.name).toBeGreaterThanOrEqual(f.p99Ms!);
       expect(f.okP99Ms!, c.name).toBeGreaterThan(0);
+      // The warm-up's p99 (the balancer's cold start) is over all of its calls, so at least
+      // the median of its second half (the harness's health check).
+      expect(c.warmUpP99Ms!, c.name).toBeGreaterThanOrEqual(c.health.warmUpP50Ms!);
       expect(f.phases.map((p) => p.name)).toEqual(['fault', 'healed']);
       expect(f.reactS).toHaveLength(1);
       expect(f.recoverS).toHaveLength(1);
@@ -85,6 +88,7 @@ test(
     expect(json.scenarios[0]!.contenders).toHaveLength(CONTENDERS.length);
     const md = await readFile(path.join(outDir, 'results.md'), 'utf8');
     for (const name of CONTENDERS) expect(md).toContain(`| ${name} |`);
+    expect(md).toContain('| warm-up p99 ms |');
     expect(files).toContain(path.join(outDir, 'slow-backend.svg'));
     if (existsSync('/usr/bin/chromium')) expect(files).toContain(path.join(outDir, 'slow-backend.png'));
   },
