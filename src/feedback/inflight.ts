@@ -31,7 +31,7 @@
  */
 import type { EndpointSample } from '../model/index.js';
 import { usable } from './smoothing.js';
-import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
+import { BACKLOG_FACTOR, BACKLOG_MIN, DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, QUEUE_GONE_MIN_RATE, QUEUE_GONE_STALE_FACTOR, QUEUE_GONE_WAIT_BASELINES, STUCK_CAP_TARGETS, STUCK_MIN_INFLIGHT, STUCK_TARGETS } from './tuning.js';
 
 /**
  * Whether `sample` shows the endpoint holding STUCK_MIN_INFLIGHT calls or more with none
@@ -88,6 +88,23 @@ export function deepBacklog(inflight: number, answered: number, latencyTargetMs:
 export function drainsNow(inflight: number, answered: number, latencyTargetMs: number, wasDrained: boolean): boolean {
   if (!(inflight >= 1)) return false;
   return wasDrained ? waitMs(inflight, answered) >= DRAIN_UNTIL_TARGETS * latencyTargetMs : deepBacklog(inflight, answered, latencyTargetMs);
+}
+
+/**
+ * Whether an endpoint's latency (`latencyMs`, smoothed: what its cost is made of) shows a
+ * queue that is gone: `sample`'s calls in flight say a call spends at most
+ * QUEUE_GONE_WAIT_BASELINES × `baselineMs` there (Little's law over its calls answered a
+ * second), and the latency reads at least QUEUE_GONE_STALE_FACTOR times that (and as many
+ * baselines). A backend twice as slow has
+ * calls in flight that take twice as long, which its window reads too. Needs at least
+ * QUEUE_GONE_MIN_RATE answered a second (fewer, and a scrape that catches none in flight
+ * says little). False without the signals.
+ */
+export function queueGone(sample: EndpointSample | undefined, latencyMs: number | undefined, baselineMs: number): boolean {
+  if (sample === undefined || !usable(sample.inflight) || !usable(sample.requestRate) || latencyMs === undefined || !(baselineMs > 0)) return false;
+  if (!(sample.requestRate >= QUEUE_GONE_MIN_RATE)) return false;
+  const wait = waitMs(sample.inflight, sample.requestRate);
+  return wait <= QUEUE_GONE_WAIT_BASELINES * baselineMs && latencyMs >= QUEUE_GONE_STALE_FACTOR * Math.max(wait, baselineMs);
 }
 
 /** Little's law: how long, in ms, a call spends among `inflight` calls answered at `answered` a second (Infinity when none are). */

@@ -16,7 +16,7 @@ import { controlStep, driftStep, maxCut, maxIncrease, stepFraction, trimLimit, t
 import { decideEjections, ejectionTimeMs, heldErrorRatio, type EjectionCandidate } from './ejection.js';
 import { nextBaseline } from './baseline.js';
 import { receiversLoaded, receiversOverwhelmed, receiversStanding } from './headroom.js';
-import { deepBacklog, drainsNow, holdsUnanswered, withInflightLatency } from './inflight.js';
+import { deepBacklog, drainsNow, holdsUnanswered, queueGone, withInflightLatency } from './inflight.js';
 import { queueSplit } from './queue-split.js';
 import { decidePanic, type PanicState } from './panic.js';
 import { EJECTED_MULTIPLIER, FAIR_WEIGHT, quantise } from './quantise.js';
@@ -314,6 +314,7 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
         deepenOpen: now < w.deepenUntil,
         backlog: deepIn(held?.get(w.address), policy.latencyTargetMs),
         provenFrom: w.episodeProven,
+        queueGone: queueGone(raws[k], w.signals.latencyMs, baselineMs),
       }, (bandNoise[k] = w.control < 1 ? noise : loadedNoise), w.typicalRatio, ceilings[k]));
     }
     const inRound = previous !== undefined && previous.roundAt > 0 && now - previous.roundAt < CUT_HOLD_MS;

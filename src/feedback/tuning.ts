@@ -219,6 +219,15 @@ export const BACKLOG_FACTOR = 2;
  */
 export const DEEP_BACKLOG_TARGETS = 4;
 export const BACKLOG_MIN = 4;
+/**
+ * A latency of QUEUE_GONE_STALE_FACTOR times what an endpoint's calls in flight say (and
+ * as many baselines), while they say a call waits at most QUEUE_GONE_WAIT_BASELINES
+ * baselines, is the window's memory of a queue that is gone (inflight.ts `queueGone`);
+ * under QUEUE_GONE_MIN_RATE calls answered a second, calls in flight say too little.
+ */
+export const QUEUE_GONE_STALE_FACTOR = 3;
+export const QUEUE_GONE_WAIT_BASELINES = 2;
+export const QUEUE_GONE_MIN_RATE = 2;
 
 /** A control step covers at most this much time: a late tick is not a bigger step. */
 export const MAX_STEP_MS = 1_000;

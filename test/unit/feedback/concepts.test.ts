@@ -201,6 +201,16 @@ describe('control', () => {
   const p = policy();
   const never = { sinceCutMs: Infinity, sinceEpisodeMs: Infinity, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
   const held = { sinceCutMs: 1000, sinceEpisodeMs: 1000, cutFrom: 1, deepenFrom: 0, deepenOpen: false };
+  it('does not cut again, within an episode, on a latency that reads a queue that is gone', () => {
+    // Cut to 7% at the cold start on its backlog; its hold over, the window still reads 13×.
+    const after = { sinceCutMs: 6_000, sinceEpisodeMs: 7_000, cutFrom: 1, episodeLow: 0.07, deepenFrom: 0, deepenOpen: false };
+    expect(controlStep(0.07, 13, 1, p, after).action).toBe('cut');
+    expect(controlStep(0.07, 13, 1, p, { ...after, queueGone: true })).toEqual({ control: 0.07, action: 'hold' });
+    // At its full share it is no episode's: a latency that high is cut as ever.
+    expect(controlStep(1, 13, 1, p, { ...never, queueGone: true }).action).toBe('cut');
+    // Long after its episode began, neither.
+    expect(controlStep(0.07, 13, 1, p, { ...after, sinceEpisodeMs: 120_000, queueGone: true }).action).toBe('cut');
+  });
   it('restores fast only to the middle between where trouble began and how low the cuts went', () => {
     // Trouble at 1, all well at 0.02: the knee is √0.02 ≈ 0.14, not half of 1.
     expect(restoreKnee(1, 0.02)).toBeCloseTo(Math.sqrt(0.02));

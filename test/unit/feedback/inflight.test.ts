@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepBacklog, drainsNow, inflightLatencyMs, withInflightLatency } from '../../../src/feedback/inflight.js';
+import { deepBacklog, drainsNow, inflightLatencyMs, queueGone, withInflightLatency } from '../../../src/feedback/inflight.js';
 import { DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
 import { addresses, Driver, endpoint, samples, service, sid, topology, uniform } from './fixtures.js';
 
@@ -8,6 +8,26 @@ const TARGET = 250;
 const held = (sample: Parameters<typeof inflightLatencyMs>[0], target: number) => inflightLatencyMs(sample, target, 0);
 
 describe('calls in flight', () => {
+  it('tells a latency window that still reads a queue that is gone from one that reads the endpoint as it is', () => {
+    const BASELINE = 137;
+    // The loop benchmark's small backend 9 s into its cold start (s21b-base2): nothing in
+    // flight, 7 answered a second, while its latency still read 1758 ms.
+    expect(queueGone({ inflight: 0, requestRate: 7 }, 1758, BASELINE)).toBe(true);
+    // The middle backend at the same second: 72 calls at 39 a second (1.8 s): a queue.
+    expect(queueGone({ inflight: 72, requestRate: 39 }, 1692, BASELINE)).toBe(false);
+    // A backend twice as slow: 8 calls at 30 a second (267 ms), reading 300 ms.
+    expect(queueGone({ inflight: 8, requestRate: 30 }, 300, BASELINE)).toBe(false);
+    // A backend five times as slow at its floor: 1 call at 2 a second (500 ms), reading 700.
+    expect(queueGone({ inflight: 1, requestRate: 2 }, 700, BASELINE)).toBe(false);
+    // A latency under three baselines is no queue's memory, whatever is in flight.
+    expect(queueGone({ inflight: 0, requestRate: 7 }, 400, BASELINE)).toBe(false);
+    // Too few calls answered, or a signal missing: calls in flight say nothing.
+    expect(queueGone({ inflight: 0, requestRate: 1 }, 1758, BASELINE)).toBe(false);
+    expect(queueGone({ requestRate: 7 }, 1758, BASELINE)).toBe(false);
+    expect(queueGone({ inflight: 0, requestRate: 7 }, undefined, BASELINE)).toBe(false);
+    expect(queueGone(undefined, 1758, BASELINE)).toBe(false);
+  });
+
   it('calls a backlog deep when a call sent now would wait several latency targets', () => {
     // The benchmark's slow backend a tick after its cut: 23 calls at 6.3 a second (3.7 s).
     expect(deepBacklog(23, 6.3, TARGET)).toBe(true);
