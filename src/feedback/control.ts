@@ -103,10 +103,10 @@ export interface CutMemory {
    * Whether the endpoint's latency is several times what its calls in flight say, and they
    * say a call sent now waits little (inflight.ts `queueGone`): the latency window still
    * reads a queue that is gone, and an endpoint already cut in this episode is not cut
-   * again on it (a deepening during the cut's hold is not concerned). On the loop benchmark's heterogeneous cold start the small
-   * backends, cut to 5–10 with their backlog, were cut again to 1 once their hold was over,
-   * on windows of 1.7–2.0 s with nothing in flight, and the big two took 168 calls a
-   * second on a capacity of 160 for 8–11 s.
+   * again on it (a deepening during the cut's hold is not concerned). On the loop
+   * benchmark's heterogeneous cold start the small backends, cut to 5–10 with their
+   * backlog, were cut again to 1 once their hold was over, on windows of 1.7–2.0 s with
+   * nothing in flight, and the big two took 168 calls a second on a capacity of 160.
    */
   readonly queueGone?: boolean;
 }

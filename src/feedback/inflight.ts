@@ -95,10 +95,9 @@ export function drainsNow(inflight: number, answered: number, latencyTargetMs: n
  * queue that is gone: `sample`'s calls in flight say a call spends at most
  * QUEUE_GONE_WAIT_BASELINES × `baselineMs` there (Little's law over its calls answered a
  * second), and the latency reads at least QUEUE_GONE_STALE_FACTOR times that (and as many
- * baselines). A backend twice as slow has
- * calls in flight that take twice as long, which its window reads too. Needs at least
- * QUEUE_GONE_MIN_RATE answered a second (fewer, and a scrape that catches none in flight
- * says little). False without the signals.
+ * baselines). A backend twice as slow has calls in flight that take twice as long, which
+ * its window reads too. Needs at least QUEUE_GONE_MIN_RATE answered a second (fewer, and
+ * a scrape that catches none in flight says little). False without the signals.
  */
 export function queueGone(sample: EndpointSample | undefined, latencyMs: number | undefined, baselineMs: number): boolean {
   if (sample === undefined || !usable(sample.inflight) || !usable(sample.requestRate) || latencyMs === undefined || !(baselineMs > 0)) return false;
