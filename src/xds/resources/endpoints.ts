@@ -89,18 +89,42 @@ export const GRPC_GROUP_TOLERANCE = 0.1;
  */
 function byZoneAndWeight(served: readonly ServedEndpoint[]): { readonly highest: number; readonly members: ServedEndpoint[] }[] {
   const ordered = [...served].sort((a, b) => compareStrings(a.endpoint.zone, b.endpoint.zone) || b.weight - a.weight || compareEndpoints(a, b));
-  const groups: ServedEndpoint[][] = [];
-  let group: ServedEndpoint[] = [];
+  const groups = nearEqualRuns(ordered, (s) => s.weight, (a, b) => a.endpoint.zone === b.endpoint.zone);
+  return groups.map((g) => ({ highest: g[0]!.weight, members: [...g].sort(compareEndpoints) }));
+}
+
+/**
+ * Splits `ordered` (highest weight first within a zone) into runs: each takes the items
+ * of its first item's zone with at least (1 − GRPC_GROUP_TOLERANCE) × its first weight.
+ */
+function nearEqualRuns<T>(ordered: readonly T[], weightOf: (t: T) => number, sameZone: (a: T, b: T) => boolean): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
   for (const s of ordered) {
     const first = group[0];
-    if (first !== undefined && (s.endpoint.zone !== first.endpoint.zone || s.weight < (1 - GRPC_GROUP_TOLERANCE) * first.weight)) {
+    if (first !== undefined && (!sameZone(s, first) || weightOf(s) < (1 - GRPC_GROUP_TOLERANCE) * weightOf(first))) {
       groups.push(group);
       group = [];
     }
     group.push(s);
   }
   if (group.length > 0) groups.push(group);
-  return groups.map((g) => ({ highest: g[0]!.weight, members: [...g].sort(compareEndpoints) }));
+  return groups;
+}
+
+/**
+ * The weight a proxyless gRPC client in effect gives each of `weights` (endpoints of one
+ * zone): its locality's mean (see `byZoneAndWeight`), each locality's total exact. The
+ * clients' model in the loop's simulation (test/unit/feedback/sim) serves these.
+ */
+export function grpcEffectiveWeights(weights: readonly number[]): number[] {
+  const order = weights.map((_, i) => i).sort((a, b) => weights[b]! - weights[a]! || a - b);
+  const out = weights.map((w) => w);
+  for (const run of nearEqualRuns(order, (i) => weights[i]!, () => true)) {
+    const mean = run.reduce((sum, i) => sum + weights[i]!, 0) / run.length;
+    for (const i of run) out[i] = mean;
+  }
+  return out;
 }
 
 /**

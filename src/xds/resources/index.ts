@@ -5,6 +5,6 @@
 export { buildResources, createResourceBuilder } from './build.js';
 export { CONNECT_TIMEOUT, buildCluster } from './cluster.js';
 export { contentHash, toEncodedResource } from './encode.js';
-export { GRPC_GROUP_TOLERANCE, buildClusterLoadAssignment } from './endpoints.js';
+export { GRPC_GROUP_TOLERANCE, buildClusterLoadAssignment, grpcEffectiveWeights } from './endpoints.js';
 export { ROUTER_FILTER_NAME, buildListener, buildRouteConfiguration } from './listener.js';
 export { MAX_GRPC_WEIGHT_SUM, fitWeights, toServedWeight } from './weights.js';

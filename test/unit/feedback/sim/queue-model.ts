@@ -27,6 +27,8 @@ export interface BackendStep {
   readonly errorRatio: number;
   /** Offered load over capacity (can exceed 1). */
   readonly utilisation: number;
+  /** Calls in flight at the end of the step: the backlog plus the calls in service. */
+  readonly inflight: number;
 }
 
 /** The longest time the queueing tail takes to settle at a new load (see `step`). */
@@ -89,6 +91,7 @@ export class Backend {
     // Fail-fast calls are fast: the tail of all calls is the successes' unless nearly all fail.
     const tailMs = c.failFastRatio >= 0.99 ? 1 : successTail;
     const errorRatio = Math.min(1, c.failFastRatio + (1 - c.failFastRatio) * c.errorRatio);
-    return { rate, completed, tailMs, errorRatio, utilisation: rho };
+    const inService = Math.min(c.capacity, (served * c.serviceMs) / 1000);
+    return { rate, completed, tailMs, errorRatio, utilisation: rho, inflight: this.backlog + inService };
   }
 }

@@ -6,6 +6,7 @@
 import type { EndpointSample, ServicePolicy } from '../../../../src/model/index.js';
 import { runEngine, INITIAL_ENGINE_STATE, type EngineState, type ServiceMemory } from '../../../../src/feedback/index.js';
 import type { Decision } from '../../../../src/model/index.js';
+import { grpcEffectiveWeights } from '../../../../src/xds/resources/index.js';
 import { addresses, service, sid, topology } from '../fixtures.js';
 import { Backend, QUANTILE, type BackendCondition, type BackendStep } from './queue-model.js';
 
@@ -25,6 +26,10 @@ export interface Scenario {
   readonly backends?: number;
   /** Whether Prometheus also reports CPU: each backend's utilisation over the window, at most 1. */
   readonly cpu?: boolean;
+  /** Whether Prometheus also reports each backend's calls in flight (at the window's end). */
+  readonly inflight?: boolean;
+  /** Whether the clients are proxyless gRPC: near-equal weights share a locality's mean (src/xds). */
+  readonly grpc?: boolean;
 }
 
 export interface Trace {
@@ -54,8 +59,9 @@ export function simulate(s: Scenario): Trace {
   const trace: Trace = { shares: [], weights: [], steps: [], decisions: [], states: [], panic: [], memory: [] };
   const t0 = 1_000_000;
   for (let t = 0; t < s.seconds; t++) {
-    const sum = weights.reduce((a, b) => a + b, 0);
-    const shares = weights.map((w) => w / sum);
+    const served = s.grpc === true ? grpcEffectiveWeights(weights) : weights;
+    const sum = served.reduce((a, b) => a + b, 0);
+    const shares = served.map((w) => w / sum);
     // Ten sub-steps per second so that backlogs build and drain smoothly.
     const sub: BackendStep[][] = backends.map(() => []);
     for (let k = 0; k < 10; k++) {
@@ -72,7 +78,7 @@ export function simulate(s: Scenario): Trace {
     if (end >= 0) {
       addrs.forEach((a, i) => {
         const seen = trace.steps.slice(Math.max(0, end - window + 1), end + 1).map((st) => st[i]!);
-        const sample = windowSample(seen, s.cpu ?? false);
+        const sample = windowSample(seen, s.cpu ?? false, s.inflight ?? false);
         if (sample) map.set(a, sample);
       });
     }
@@ -102,11 +108,11 @@ function combine(list: BackendStep[]): BackendStep {
   const tailMs = Math.max(...list.map((x) => x.tailMs));
   const errorRatio = rate > 0 ? list.reduce((a, x) => a + x.rate * x.errorRatio, 0) / (rate * list.length) : 0;
   const utilisation = list.reduce((a, x) => a + x.utilisation, 0) / list.length;
-  return { rate, completed, tailMs, errorRatio, utilisation };
+  return { rate, completed, tailMs, errorRatio, utilisation, inflight: list[list.length - 1]!.inflight };
 }
 
 /** What histogram_quantile(QUANTILE, rate(..[window])) and friends would say about `seen`. */
-function windowSample(seen: BackendStep[], cpu: boolean): EndpointSample | undefined {
+function windowSample(seen: BackendStep[], cpu: boolean, inflight: boolean): EndpointSample | undefined {
   const total = seen.reduce((a, x) => a + x.rate, 0);
   if (total <= 0) return undefined;
   // The quantile of the mixture: the slowest second that carries at least 1 − QUANTILE
@@ -117,8 +123,9 @@ function windowSample(seen: BackendStep[], cpu: boolean): EndpointSample | undef
   // A server counts the calls it answers: a backlogged backend answers at its capacity.
   const answered = seen.reduce((a, x) => a + x.completed, 0);
   const requestRate = answered / seen.length;
-  if (!cpu) return { latencyMs, errorRatio, requestRate };
-  return { latencyMs, errorRatio, requestRate, cpu: seen.reduce((a, x) => a + Math.min(1, x.utilisation), 0) / seen.length };
+  const held = inflight ? { inflight: seen[seen.length - 1]!.inflight } : {};
+  if (!cpu) return { latencyMs, errorRatio, requestRate, ...held };
+  return { latencyMs, errorRatio, requestRate, cpu: seen.reduce((a, x) => a + Math.min(1, x.utilisation), 0) / seen.length, ...held };
 }
 
 /** The p99 the clients see in second t: the slowest backend carrying over 1% of calls. */

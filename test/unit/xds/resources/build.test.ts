@@ -9,6 +9,7 @@ import {
   buildResources,
   createResourceBuilder,
   fitWeights,
+  grpcEffectiveWeights,
   toServedWeight,
 } from '../../../../src/xds/resources/index.js';
 import { TYPE_URL, type ClientKind } from '../../../../src/xds/types.js';
@@ -216,6 +217,8 @@ describe('gRPC localities', () => {
       { name: 'weight-89', weight: 89, members: [89] },
       { name: 'weight-17', weight: 33, members: [17, 16] },
     ]);
+    // What a client in effect serves each endpoint: its locality's mean (the simulation's model).
+    expect(grpcEffectiveWeights([91, 100, 89, 17, 95, 16])).toEqual([286 / 3, 286 / 3, 89, 16.5, 286 / 3, 16.5]);
   });
 });
 
