@@ -138,6 +138,14 @@ export function buildScenarios(cal: Calibration = DEFAULT_CALIBRATION): Scenario
       ratePerSecond: 0.7 * capacityPerSecond(hetero),
       phases: [warmUp(hetero), phase('steady', 120, hetero, false)],
     },
+    // Beyond BENCHMARK.md: the heterogeneous service near its capacity, where the cold
+    // start's cuts push the large backends past theirs and the service panics (session 22).
+    {
+      name: 'heterogeneous-hot',
+      description: 'capacities 1, 1, 2, 4, 4 (relative), load at 80% of the total, 120 s steady',
+      ratePerSecond: 0.8 * capacityPerSecond(hetero),
+      phases: [warmUp(hetero), phase('steady', 120, hetero, false)],
+    },
     {
       name: 'mass-degradation',
       description: 'backends 1–3 ×3 slower for 60 s, load at 60% of the original total',
