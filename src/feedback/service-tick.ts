@@ -286,6 +286,15 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   if (panic && !wasPanic) decisions.push({ serviceId: id, kind: 'panic-enter', reason: why.panicEnterReason(degraded, work.length, policy, byCapacity) });
   if (!panic && wasPanic) decisions.push({ serviceId: id, kind: 'panic-exit', reason: why.panicExitReason(degraded, work.length, policy) });
 
+  // A panic's end hands the controller the split the panic served, as a controller
+  // switched back to automatic starts from the output in place (bumpless transfer): the
+  // signals move the weights on from there. Restarted from equal weights, the endpoints
+  // the split had limited to their capacity were sent their fair share again, and small
+  // ones queued, were cut, pushed the others past theirs and the panic came back (a
+  // heterogeneous service at 80% load in simulation: a panic every 20 s, the queues
+  // growing). Equal weights served (no split) leave the controller at equal weights.
+  if (wasPanic && !panic) for (const w of work) if (!w.ejected) w.control = Math.min(1, Math.max(policy.weightFloor, w.effective));
+
   // 6. The controller's proposals, with the shift of the whole service capped.
   const proposals = new Map<string, ControlResult>();
   let roundAt = previous?.roundAt ?? 0;
@@ -299,14 +308,6 @@ export function tickService(input: ServiceTickInput): ServiceTickOutput {
   // The noise each proposal's bands were widened by (by position in `work`), which its
   // reason names.
   const bandNoise: number[] = [];
-  // A panic's end hands the controller the split the panic served, as a controller
-  // switched back to automatic starts from the output in place (bumpless transfer): the
-  // signals move the weights on from there. Restarted from equal weights, the endpoints
-  // the split had limited to their capacity were sent their fair share again, and small
-  // ones queued, were cut, pushed the others past theirs and the panic came back (a
-  // heterogeneous service at 80% load in simulation: a panic every 20 s, the queues
-  // growing). Equal weights served (no split) leave the controller at equal weights.
-  if (wasPanic && !panic) for (const w of work) if (!w.ejected) w.control = Math.min(1, Math.max(policy.weightFloor, w.effective));
   if (!panic && freshness === 'fresh') {
     for (let k = 0; k < work.length; k++) {
       const w = work[k]!;

@@ -119,7 +119,7 @@ function nearEqualRuns<T>(ordered: readonly T[], weightOf: (t: T) => number, sam
  */
 export function grpcEffectiveWeights(weights: readonly number[]): number[] {
   const order = weights.map((_, i) => i).sort((a, b) => weights[b]! - weights[a]! || a - b);
-  const out = weights.map((w) => w);
+  const out = [...weights];
   for (const run of nearEqualRuns(order, (i) => weights[i]!, () => true)) {
     const mean = run.reduce((sum, i) => sum + weights[i]!, 0) / run.length;
     for (const i of run) out[i] = mean;
