@@ -121,6 +121,12 @@ export function buildScenarios(cal: Calibration = DEFAULT_CALIBRATION): Scenario
   }
 
   const hetero = [1, 1, 2, 4, 4].map((c) => healthy(c));
+  const heterogeneousAt = (name: string, load: number): Scenario => ({
+    name,
+    description: `capacities 1, 1, 2, 4, 4 (relative), load at ${Math.round(100 * load)}% of the total, 120 s steady`,
+    ratePerSecond: load * capacityPerSecond(hetero),
+    phases: [warmUp(hetero), phase('steady', 120, hetero, false)],
+  });
   const degraded = allHealthy().map((s, i) => (i < 3 ? { ...s, serviceTimeMs: 3 * cal.serviceTimeMs } : s));
 
   return [
@@ -132,20 +138,10 @@ export function buildScenarios(cal: Calibration = DEFAULT_CALIBRATION): Scenario
       errorRate: 0.5,
       failFast: true,
     }),
-    {
-      name: 'heterogeneous',
-      description: 'capacities 1, 1, 2, 4, 4 (relative), load at 70% of the total, 120 s steady',
-      ratePerSecond: 0.7 * capacityPerSecond(hetero),
-      phases: [warmUp(hetero), phase('steady', 120, hetero, false)],
-    },
+    heterogeneousAt('heterogeneous', 0.7),
     // Beyond BENCHMARK.md: the heterogeneous service near its capacity, where the cold
     // start's cuts push the large backends past theirs and the service panics (session 22).
-    {
-      name: 'heterogeneous-hot',
-      description: 'capacities 1, 1, 2, 4, 4 (relative), load at 80% of the total, 120 s steady',
-      ratePerSecond: 0.8 * capacityPerSecond(hetero),
-      phases: [warmUp(hetero), phase('steady', 120, hetero, false)],
-    },
+    heterogeneousAt('heterogeneous-hot', 0.8),
     {
       name: 'mass-degradation',
       description: 'backends 1–3 ×3 slower for 60 s, load at 60% of the original total',

@@ -12,6 +12,12 @@ import { TAIL_EXPONENT } from '../../../../src/feedback/tuning.js';
 
 /** A healthy backend's calls per second at full capacity. */
 const PER_BACKEND = (HEALTHY.capacity / HEALTHY.serviceMs) * 1000;
+/** The loop benchmark's heterogeneous backends (relative capacities 1, 1, 2, 4, 4), calls served at once. */
+const HETERO = [1, 1, 2, 4, 4].map((c) => c * HEALTHY.capacity);
+/** Calls a second that healthy backends serving `capacity` calls at once each answer together. */
+function perSecond(capacity: readonly number[]): number {
+  return capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+}
 const RATE = 0.6 * 5 * PER_BACKEND;
 const SLOW = { ...HEALTHY, serviceMs: 5 * HEALTHY.serviceMs };
 const FAULT = 30;
@@ -116,8 +122,8 @@ describe('scenario: flapping backend (×5 slow and healthy every 10 s for 120 s)
 });
 
 describe('scenario: heterogeneous capacities (1, 1, 2, 4, 4 at 70% load, steady)', () => {
-  const capacity = [1, 1, 2, 4, 4].map((c) => c * HEALTHY.capacity);
-  const total = capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+  const capacity = HETERO;
+  const total = perSecond(capacity);
   const trace = simulate({ seconds: 150, rate: 0.7 * total, condition: (i) => ({ ...HEALTHY, capacity: capacity[i]! }) });
 
   it('settles without panic and without oscillation once warmed up', () => {
@@ -145,8 +151,8 @@ describe('scenario: heterogeneous capacities at 80% load, calls in flight report
   // service panics; the panic's queue split finds each backend's capacity. The controller
   // used to restart from equal weights when the panic ended, sending the small backends
   // twice their capacity again: a panic every 20 s, the queues growing (p99 over 9 s).
-  const capacity = [1, 1, 2, 4, 4].map((c) => c * HEALTHY.capacity);
-  const total = capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+  const capacity = HETERO;
+  const total = perSecond(capacity);
   const trace = simulate({ seconds: 200, rate: 0.8 * total, inflight: true, condition: (i) => ({ ...HEALTHY, capacity: capacity[i]! }) });
 
   it('leaves the panic where its split left the weights, and does not panic again', () => {
@@ -175,7 +181,7 @@ describe('scenario: proxyless gRPC clients, capacities 4 : 3 at 80% load', () =>
   // join their locality, be served their mean, overload, be cut out of it, restore into
   // it again (32 weight changes in three minutes in this simulation, against 1).
   const capacity = [4, 3, 4, 3, 4];
-  const total = capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+  const total = perSecond(capacity);
   const trace = simulate({ seconds: 240, rate: 0.8 * total, grpc: true, condition: (i) => ({ ...HEALTHY, capacity: capacity[i]! }) });
 
   it('settles: the smaller two neither join the larger ones\' locality nor dither at its edge', () => {
@@ -188,8 +194,8 @@ describe('scenario: proxyless gRPC clients, capacities 4 : 3 at 80% load', () =>
 });
 
 describe('scenario: heterogeneous capacities with a CPU signal', () => {
-  const capacity = [1, 1, 2, 4, 4].map((c) => c * HEALTHY.capacity);
-  const total = capacity.reduce((a, c) => a + (c / HEALTHY.serviceMs) * 1000, 0);
+  const capacity = HETERO;
+  const total = perSecond(capacity);
   const condition = (i: number) => ({ ...HEALTHY, capacity: capacity[i]! });
   const withCpu = simulate({ seconds: 150, rate: 0.7 * total, condition, cpu: true });
   const without = simulate({ seconds: 150, rate: 0.7 * total, condition });
