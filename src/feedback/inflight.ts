@@ -84,9 +84,14 @@ export function deepBacklog(inflight: number, answered: number, latencyTargetMs:
  * they still mean a wait of DRAIN_UNTIL_TARGETS latency targets or more. Without the
  * second rule an endpoint whose queue fell just under the deep mark went back to its
  * full split, queued again and was drained again, tick after tick.
+ *
+ * Either needs BACKLOG_MIN calls in flight: fewer are no queue to drain, whatever
+ * Little's law says over them. A slow endpoint cut to a trickle (2.5 calls a second)
+ * holding the 3 calls its latency explains read 1.2 s, and in panic was limited to
+ * what it answered at its cut for as long as the panic lasted.
  */
 export function drainsNow(inflight: number, answered: number, latencyTargetMs: number, wasDrained: boolean): boolean {
-  if (!(inflight >= 1)) return false;
+  if (!(inflight >= BACKLOG_MIN)) return false;
   return wasDrained ? waitMs(inflight, answered) >= DRAIN_UNTIL_TARGETS * latencyTargetMs : deepBacklog(inflight, answered, latencyTargetMs);
 }
 

@@ -274,6 +274,30 @@ describe('a shift that does not relieve a majority of slow endpoints', () => {
     expect(reasons[0]).toMatch(/a slow endpoint that queues no more than it answers/);
   });
 
+  it('in panic, serves equal weights to slow endpoints that hold a few calls, not a queue', () => {
+    // Three of five turn slow (600 ms) without a queue, at a light load: each endpoint
+    // answers its share of 20 calls a second, the slow three, once cut, 2.5, and hold the
+    // 1–3 calls that 600 ms at that rate means. By Little's law over so few calls, 3 held
+    // at 2.5 a second read a wait of 1.2 s, but a few calls are no queue to drain: taken
+    // for one, the endpoint was limited to what it answered at its cut for the whole panic
+    // (the loop's guard test met it once in CI: a spread of 2.8).
+    const d = new Driver(topology(service('api', ADDRS.map((a) => endpoint(a)))));
+    const slow = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    const weightOf = (a: string): number => (d.last === undefined ? 100 : d.weight('api', a));
+    let panicTicks = 0;
+    for (let t = 1; t <= 30; t++) {
+      const total = ADDRS.reduce((sum, a) => sum + weightOf(a), 0);
+      const s = uniform(ADDRS, { ...healthy, inflight: 1 });
+      for (const a of ADDRS) s[a] = { ...s[a]!, requestRate: (20 * weightOf(a)) / total };
+      if (t >= 3) for (const a of slow) s[a] = { ...s[a]!, latencyMs: 600, inflight: t % 2 === 0 ? 3 : 1 };
+      const out = d.tick(t * 1000, samples(t * 1000, { api: s }));
+      if (!out.services.get(sid('api'))!.panic) continue;
+      panicTicks++;
+      expect([...out.table.get(sid('api'))!.values()]).toEqual([100, 100, 100, 100, 100]);
+    }
+    expect(panicTicks).toBeGreaterThan(10);
+  });
+
   it('with a CPU signal, serves the capacity split in panic, half of it to an endpoint while its queue of seconds drains', () => {
     // From 3 s the slow three are at 100% CPU answering 20 a second (capacity 20) with 60
     // calls in flight (3 s); the two others at 50% answering 100 (capacity 200). From 31 s

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deepBacklog, drainsNow, inflightLatencyMs, queueGone, withInflightLatency } from '../../../src/feedback/inflight.js';
-import { DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
+import { BACKLOG_MIN, DEEP_BACKLOG_TARGETS, DRAIN_UNTIL_TARGETS, STUCK_CAP_TARGETS, STUCK_TARGETS } from '../../../src/feedback/tuning.js';
 import { addresses, Driver, endpoint, samples, service, sid, topology, uniform } from './fixtures.js';
 
 const TARGET = 250;
@@ -152,6 +152,13 @@ describe('draining a backlog in panic', () => {
     expect(drainsNow((DRAIN_UNTIL_TARGETS * TARGET * 20) / 1000 - 1, 20, TARGET, true)).toBe(false);
     // Nothing in flight: nothing to drain, whatever was answered.
     expect(drainsNow(0, 0, TARGET, true)).toBe(false);
+  });
+
+  it('finds no queue in fewer than BACKLOG_MIN calls, however few are answered', () => {
+    // 3 calls at 2.5 a second read 1.2 s by Little's law: a slow endpoint's few calls.
+    expect(drainsNow(BACKLOG_MIN - 1, 2.5, TARGET, false)).toBe(false);
+    expect(drainsNow(BACKLOG_MIN - 1, 0.5, TARGET, true)).toBe(false);
+    expect(drainsNow(BACKLOG_MIN, 2.5, TARGET, false)).toBe(true);
   });
 });
 
