@@ -14,9 +14,10 @@ const BENCHES = {
   'kube-churn': [],
   loop: [],
   'loop-replay': [], // bench/loop/replay.ts: the engine over a loop run's recorded samples
+  'loop-localities': [], // bench/loop/localities.ts: twins' tail spikes, sharing a gRPC locality or not
 };
 /** Entries that are not bench/NAME/main.ts. */
-const ENTRIES = { 'loop-replay': './loop/replay.ts' };
+const ENTRIES = { 'loop-replay': './loop/replay.ts', 'loop-localities': './loop/localities.ts' };
 
 const [name, ...flags] = process.argv.slice(2);
 if (name === undefined || !Object.hasOwn(BENCHES, name)) {
