@@ -12,13 +12,14 @@
  * counts as shared (the twins' weights within GRPC_GROUP_TOLERANCE) or alone, binned by
  * the utilisation its weight meant (its share of the load over its capacity). A spike is a
  * second whose clients' p99 (or the second before's) is SPIKE_FACTOR × the run's median
- * second or more; it is the twin's when the twin read the highest latency against its own
- * median of every backend that second, over that median (the recorded samples: run with
+ * second or more; it is the twin's when, of every backend that second, the twin read the
+ * highest latency against its own median, and over it (the recorded samples: run with
  * --record-samples).
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { Command } from 'commander';
+import { lowerQuantile } from '../../src/feedback/scoring.js';
 import { GRPC_GROUP_TOLERANCE } from '../../src/xds/resources/index.js';
 import type { BenchResult, ContenderResult, ScenarioResult } from './run.js';
 import { buildScenarios, perSecondOf } from './scenarios.js';
@@ -41,10 +42,7 @@ export interface TwinCell {
   spikes: number;
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? NaN;
-}
+const median = (xs: readonly number[]): number => lowerQuantile(xs, 0.5) ?? NaN;
 
 /** Indices of backends whose capacity (calls a second, in every measured phase) equals another's. */
 export function twinsOf(capacities: readonly number[]): number[] {
@@ -69,6 +67,7 @@ export function countTwinSpikes(
   const addresses = [...new Set(samples.flatMap((t) => Object.keys(t.endpoints)))].sort();
   const latencyMedians = addresses.map((a) => median(samples.flatMap((t) => (measured(t.s) && (t.endpoints[a]?.latencyMs ?? 0) > 0 ? [t.endpoints[a]!.latencyMs!] : []))));
   const twins = twinsOf(capacities);
+  const peersOf = twins.map((i) => twins.filter((j) => j !== i && capacities[j] === capacities[i]));
   for (const tick of samples) {
     const s = Math.round(tick.s);
     const weights = contender.weights[s - WEIGHT_LAG_S];
@@ -83,9 +82,8 @@ export function countTwinSpikes(
       const relative = (tick.endpoints[a]?.latencyMs ?? 0) / latencyMedians[i]!;
       if (relative > highest) [highest, culprit] = [relative, i];
     });
-    for (const i of twins) {
-      const peers = twins.filter((j) => j !== i && capacities[j] === capacities[i]);
-      const shared = peers.some((j) => Math.min(weights[i]!, weights[j]!) >= (1 - GRPC_GROUP_TOLERANCE) * Math.max(weights[i]!, weights[j]!));
+    for (const [t, i] of twins.entries()) {
+      const shared = peersOf[t]!.some((j) => Math.min(weights[i]!, weights[j]!) >= (1 - GRPC_GROUP_TOLERANCE) * Math.max(weights[i]!, weights[j]!));
       const utilisation = Math.floor((10 * (weights[i]! / total) * scenario.ratePerSecond) / capacities[i]!) / 10;
       const key = `${capacities[i]} ${shared} ${utilisation}`;
       const cell = cells.get(key) ?? { capacity: capacities[i]!, shared, utilisation, seconds: 0, spikes: 0 };
@@ -108,7 +106,8 @@ async function main(): Promise<void> {
   const measured = definition.phases.filter((p) => p.measured);
   const capacities = measured[0]!.backends.map(perSecondOf);
   if (measured.some((p) => p.backends.some((b, i) => perSecondOf(b) !== capacities[i]))) throw new Error(`loop-localities: ${o.scenario}'s capacities change between its phases`);
-  if (twinsOf(capacities).length === 0) throw new Error(`loop-localities: ${o.scenario} has no two backends of the same capacity`);
+  const twins = twinsOf(capacities);
+  if (twins.length === 0) throw new Error(`loop-localities: ${o.scenario} has no two backends of the same capacity`);
   const cells = new Map<string, TwinCell>();
   let runs = 0;
   for (const file of program.args) {
@@ -121,7 +120,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  process.stdout.write(`${o.scenario} / ${o.contender}: ${runs} runs; twins: backends ${twinsOf(capacities).map((i) => i + 1).join(', ')}\n`);
+  process.stdout.write(`${o.scenario} / ${o.contender}: ${runs} runs; twins: backends ${twins.map((i) => i + 1).join(', ')}\n`);
   process.stdout.write('capacity/s  locality  utilisation  seconds  spikes  spike rate\n');
   const ordered = [...cells.values()].sort((a, b) => a.capacity - b.capacity || Number(b.shared) - Number(a.shared) || a.utilisation - b.utilisation);
   for (const c of ordered) {
