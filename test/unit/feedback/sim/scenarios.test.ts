@@ -11,7 +11,7 @@ import { clientP99, firstSecond, HEALTHY, simulate, weightChanges, type Trace } 
 import { TAIL_EXPONENT } from '../../../../src/feedback/tuning.js';
 
 /** A healthy backend's calls per second at full capacity. */
-const PER_BACKEND = (HEALTHY.capacity / HEALTHY.serviceMs) * 1000;
+const PER_BACKEND = perSecond([HEALTHY.capacity]);
 /** The loop benchmark's heterogeneous backends (relative capacities 1, 1, 2, 4, 4), calls served at once. */
 const HETERO = [1, 1, 2, 4, 4].map((c) => c * HEALTHY.capacity);
 /** Calls a second that healthy backends serving `capacity` calls at once each answer together. */

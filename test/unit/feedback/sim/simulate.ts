@@ -123,9 +123,13 @@ function windowSample(seen: BackendStep[], cpu: boolean, inflight: boolean): End
   // A server counts the calls it answers: a backlogged backend answers at its capacity.
   const answered = seen.reduce((a, x) => a + x.completed, 0);
   const requestRate = answered / seen.length;
-  const held = inflight ? { inflight: seen[seen.length - 1]!.inflight } : {};
-  if (!cpu) return { latencyMs, errorRatio, requestRate, ...held };
-  return { latencyMs, errorRatio, requestRate, cpu: seen.reduce((a, x) => a + Math.min(1, x.utilisation), 0) / seen.length, ...held };
+  return {
+    latencyMs,
+    errorRatio,
+    requestRate,
+    ...(cpu ? { cpu: seen.reduce((a, x) => a + Math.min(1, x.utilisation), 0) / seen.length } : {}),
+    ...(inflight ? { inflight: seen[seen.length - 1]!.inflight } : {}),
+  };
 }
 
 /** The p99 the clients see in second t: the slowest backend carrying over 1% of calls. */
