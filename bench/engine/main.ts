@@ -135,7 +135,10 @@ const result = {
   loadAverage: Number(loadavg()[0]!.toFixed(1)),
   allocatedPerTickMB: gc ? Number((quantile(allocations, 0.5) / 1e6).toFixed(2)) : null,
   retainedHeapMB: gc ? Number((retained / 1e6).toFixed(1)) : null,
+  // The process's peak resident memory: what a heap flag (a larger young generation) costs.
+  maxRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
   node: process.version,
+  nodeOptions: process.env.NODE_OPTIONS ?? '',
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 const out = args.get('json');
