@@ -49,17 +49,6 @@ describe('deploy/Dockerfile', () => {
     await access(join(REPO_ROOT, 'src/cli.ts'));
   });
 
-  test('runs node with the young generation the engine benchmark measures', async () => {
-    const runtime = (await readStages()).at(-1) as Stage;
-    const options = all(runtime, 'ENV').find((e) => e.startsWith('NODE_OPTIONS='));
-    const flag = /--max-semi-space-size=\d+/.exec(options ?? '')?.[0];
-    expect(flag, 'deploy/Dockerfile sets NODE_OPTIONS=--max-semi-space-size=N').toBeDefined();
-    // bench/run.mjs starts the engine benchmark with the same flag: RESULTS-engine.md's
-    // tick times are the image's.
-    const bench = await readFile(join(REPO_ROOT, 'bench/run.mjs'), 'utf8');
-    expect(/engine: \[[^\]]*\]/.exec(bench)?.[0]).toContain(`'${flag}'`);
-  });
-
   test('the final image gets production dependencies only and no build tool', async () => {
     const stages = await readStages();
     const runtime = stages.at(-1) as Stage;
