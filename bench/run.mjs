@@ -8,8 +8,9 @@ import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 
 /**
- * The benchmarks, and the node flags each needs. Heap flags (a larger young generation)
- * come from NODE_OPTIONS, which the benchmark inherits, as weir's image would take them.
+ * The benchmarks, and the node flags each needs. Heap flags (a larger young generation,
+ * README "Install it in a cluster") come from NODE_OPTIONS, which the benchmark inherits,
+ * as weir would from its container's environment.
  */
 const BENCHES = {
   engine: ['--expose-gc'], // allocation figures call gc() between ticks

@@ -138,7 +138,7 @@ const result = {
   // The process's peak resident memory: what a heap flag (a larger young generation) costs.
   maxRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
   node: process.version,
-  // V8's heap flags in effect, from the command line (bench/run.mjs) or NODE_OPTIONS.
+  // V8's heap flags in effect, from node's command line or NODE_OPTIONS.
   heapFlags: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter((f) => f.startsWith('--max-')),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
