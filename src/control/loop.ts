@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import {
   INITIAL_ENGINE_STATE,
   runEngine,
+  seedState,
   type EngineState,
 } from '../feedback/index.js';
 import { type CustomSignalSpec, type EndpointWeight, type Samples, type Topology, type WeightTable } from '../model/index.js';
@@ -51,11 +52,17 @@ export class ControlLoop {
   private unsubscribe: (() => void) | undefined;
   private readonly metrics: LoopMetrics;
   private readonly now: () => number;
-  private wasLeader = true;
+  /**
+   * Whether the last tick computed weights; with leader election undefined before the
+   * first tick, so that a replica leading at its first tick takes over as one that
+   * followed does.
+   */
+  private wasLeader: boolean | undefined;
 
   constructor(private readonly opts: ControlLoopOptions) {
     this.metrics = createLoopMetrics(opts.registry);
     this.now = opts.now ?? Date.now;
+    this.wasLeader = opts.isLeader === undefined ? true : undefined;
   }
 
   /** Start ticking; the first tick runs at once. */
@@ -108,9 +115,11 @@ export class ControlLoop {
       this.metrics.leader.set(leader ? 1 : 0);
       if (leader !== this.wasLeader) {
         this.opts.log.info({ leader }, leader ? 'became leader: computing weights' : 'follower: serving the leader\'s weights');
-        // A new leader starts from a clean engine state: smoothing history of another
-        // replica's term is not ours to continue.
-        if (leader) this.state = INITIAL_ENGINE_STATE;
+        // A new leader continues from the weights it served as a follower, the last
+        // leader's (feedback/takeover.ts): from a clean state its first tick would serve
+        // every endpoint its fair share again. The smoothing history of another replica's
+        // term is not ours to continue; the signals start afresh.
+        if (leader) this.state = seedState(topology, this.opts.followerWeights?.() ?? new Map(), this.now());
         this.wasLeader = leader;
       }
       if (!leader) {

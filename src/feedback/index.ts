@@ -8,4 +8,5 @@ export type { EngineInput, EngineOutput } from './engine.js';
 export { runEngine } from './engine.js';
 export type { EngineState, EndpointColumns, EndpointMemory, ServiceMemory, SmoothedMemory, Freshness } from './state.js';
 export { INITIAL_ENGINE_STATE } from './state.js';
+export { seedState } from './takeover.js';
 export { FAIR_WEIGHT } from './quantise.js';

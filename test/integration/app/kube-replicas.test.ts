@@ -2,7 +2,8 @@
  * weir on Kubernetes, whole: two replicas of `startWeir --discovery kube --leader-elect`
  * against the test API server (through the real @kubernetes/client-node). One leader
  * writes the EndpointWeights status; both replicas serve the same endpoints over xDS;
- * when the leader stops, it releases the Lease and the other takes over.
+ * when the leader stops, it releases the Lease and the other takes over, continuing from
+ * the weights it served as a follower.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,4 +134,45 @@ describe('two replicas on Kubernetes', () => {
     });
     await waitFor(async () => (await fetch(`${b.httpUrl}/readyz`)).status, (s) => s === 200, { timeoutMs: 10_000, what: 'weir-b ready' });
   }, 90_000);
+
+  it('a new leader continues from the weights it served as a follower, not from equal weights', async () => {
+    // weir-b leads (the test before). Two endpoints again, and a follower, weir-c.
+    applyObject(server, sliceObject({ namespace: 'shop', service: 'echo', name: 'echo-2', ports: [{ name: 'grpc', port: 50051 }], endpoints: ['10.0.0.2', '10.0.0.3'] }));
+    const b = replicas[1]!;
+    const c = await replica('weir-c');
+    await waitFor(() => servedEndpoints(c.xdsAddress), (m) => m.size === 2, { timeoutMs: 15_000, what: 'the follower to serve both endpoints' });
+    const addressesOf = (o: unknown) => ((o as { status?: { endpoints?: { address: string }[] } } | undefined)?.status?.endpoints ?? []).map((e) => e.address).join();
+    await waitFor(() => server.store.get(ENDPOINT_WEIGHTS, 'shop', 'echo'), (o) => addressesOf(o) === '10.0.0.2,10.0.0.3', {
+      timeoutMs: 15_000,
+      what: 'the leader to write the status of both endpoints',
+    });
+    // The statuses say what the last leader served: here 10.0.0.3 cut to a quarter (no
+    // Prometheus in this test, so weir-b itself serves equal weights; its writer writes
+    // again only on a change of its own, so this status stands).
+    const ew = server.store.get(ENDPOINT_WEIGHTS, 'shop', 'echo');
+    const status = structuredClone(ew.status) as { endpoints: { address: string; weight: number; computedWeight: number; state: string }[] };
+    for (const e of status.endpoints) {
+      e.weight = e.computedWeight = e.address === '10.0.0.3' ? 25 : 100;
+      e.state = e.address === '10.0.0.3' ? 'degraded' : 'healthy';
+    }
+    server.store.update(ENDPOINT_WEIGHTS, 'shop', 'echo', { ...ew, status }, 'status');
+    const cut = JSON.stringify([['10.0.0.2', 100], ['10.0.0.3', 25]]);
+    await waitFor(() => servedEndpoints(c.xdsAddress), (m) => JSON.stringify([...m]) === cut, { timeoutMs: 10_000, what: 'the follower to serve the status' });
+
+    await b.stop();
+    await waitFor(() => server.store.get(LEASES, 'weir-system', 'weir')?.spec, (s) => (s as { holderIdentity?: string } | undefined)?.holderIdentity === 'weir-c', {
+      timeoutMs: 15_000,
+      what: 'weir-c to take over the lease',
+    });
+    // As leader weir-c computes the weights and writes them: the cut endpoint stays cut
+    // (without data the engine holds what it starts from; a clean state was equal weights).
+    const written = await waitFor(
+      () => server.store.get(ENDPOINT_WEIGHTS, 'shop', 'echo'),
+      (o) => (o?.status as { observedTime?: string } | undefined)?.observedTime !== (ew.status as { observedTime?: string }).observedTime,
+      { timeoutMs: 15_000, what: 'weir-c to write the status as leader' },
+    );
+    const weights = (written!.status as { endpoints: { address: string; weight: number }[] }).endpoints.map((e) => [e.address, e.weight]);
+    expect(JSON.stringify(weights)).toBe(cut);
+    expect(JSON.stringify([...(await servedEndpoints(c.xdsAddress))])).toBe(cut);
+  }, 60_000);
 });

@@ -118,4 +118,19 @@ describe('ControlLoop', () => {
     expect(published.at(-1)!.weights).toBe(leaderWeights);
     expect(reports).toHaveLength(0);
   });
+
+  it('taking over as leader, continues from the weights it served as a follower', async () => {
+    // Without data the engine holds what it starts from; from a clean state that was
+    // equal weights, every endpoint's fair share again.
+    const leaderWeights: WeightTable = new Map([['shop/echo', new Map([['10.0.0.1', 100], ['10.0.0.2', 30]])]]);
+    let leading = false;
+    const { published, reports } = setup({ isLeader: () => leading, followerWeights: () => leaderWeights });
+    loop!.start();
+    await expect.poll(() => published.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    leading = true;
+    await expect.poll(() => reports.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    const served = reports.at(-1)!.services.get('shop/echo')!.endpoints.map((e) => [e.address, e.served]);
+    expect(served).toEqual([['10.0.0.1', 100], ['10.0.0.2', 30]]);
+    expect(published.at(-1)!.weights.get('shop/echo')?.get('10.0.0.2')).toBe(30);
+  });
 });

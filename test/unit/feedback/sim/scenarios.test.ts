@@ -174,6 +174,43 @@ describe('scenario: heterogeneous capacities at 80% load, calls in flight report
   });
 });
 
+describe('scenario: a new leader takes over (heterogeneous capacities at 70% load; a slow backend)', () => {
+  // A replica that takes over has none of the last leader's memory. From a clean state
+  // its first tick served every endpoint its fair share: the small backends, cut to their
+  // capacity share, were sent their fair share again until the signals cut them back.
+  // Seeded with the weights being served (feedback/takeover.ts), it continues from them.
+  const capacity = HETERO;
+  const total = perSecond(capacity);
+  const condition = (i: number) => ({ ...HEALTHY, capacity: capacity[i]! });
+  const TAKEOVER = 90;
+  const seeded = simulate({ seconds: 150, rate: 0.7 * total, condition, takeover: { at: TAKEOVER, seeded: true } });
+  const clean = simulate({ seconds: 150, rate: 0.7 * total, condition, takeover: { at: TAKEOVER, seeded: false } });
+  const worstAfter = (trace: Trace) => {
+    const p99s = [];
+    for (let t = TAKEOVER; t < 150; t++) p99s.push(clientP99(trace, t));
+    return Math.max(...p99s);
+  };
+
+  it('serves the weights in place through the takeover: no second cold start', () => {
+    expect(seeded.weights[TAKEOVER + 2]).toEqual(seeded.weights[TAKEOVER - 1]);
+    expect(worstAfter(seeded)).toBeLessThan(3 * 2 * HEALTHY.serviceMs);
+    for (let t = TAKEOVER; t < 150; t++) expect(seeded.panic[t]).toBe(false);
+    // What the seed spares the clients (the takeover from a clean state: 2.6 s).
+    expect(worstAfter(clean)).toBeGreaterThan(3 * 2 * HEALTHY.serviceMs);
+  });
+
+  it('keeps a slow backend\'s cut through a takeover mid-fault, and restores it once healed', () => {
+    const slow = (i: number, t: number) => (faulty(i, t) ? SLOW : HEALTHY);
+    const trace = simulate({ seconds: 130, rate: RATE, condition: slow, takeover: { at: 60, seeded: true } });
+    for (let t = 60; t < HEAL; t++) expect(trace.shares[t]![2]).toBeLessThan(0.02);
+    const fair = firstSecond(trace, HEAL, (t) => trace.shares[t]![2]! >= 0.16);
+    expect(fair! - HEAL).toBeLessThanOrEqual(30);
+    // From a clean state the slow backend was sent its fair share again.
+    const unseeded = simulate({ seconds: 130, rate: RATE, condition: slow, takeover: { at: 60, seeded: false } });
+    expect(Math.max(...unseeded.shares.slice(60, HEAL).map((s) => s[2]!))).toBeGreaterThan(0.1);
+  });
+});
+
 describe('scenario: proxyless gRPC clients, capacities 4 : 3 at 80% load', () => {
   // A gRPC client rotates only within a locality (src/xds/resources/endpoints.ts), so
   // near-equal weights share one, each served the locality's mean. An endpoint of 3/4 of

@@ -4,7 +4,7 @@
  * and the engine ticking every second. Pure and deterministic.
  */
 import type { EndpointSample, ServicePolicy } from '../../../../src/model/index.js';
-import { runEngine, INITIAL_ENGINE_STATE, type EngineState, type ServiceMemory } from '../../../../src/feedback/index.js';
+import { runEngine, INITIAL_ENGINE_STATE, seedState, type EngineState, type ServiceMemory } from '../../../../src/feedback/index.js';
 import type { Decision } from '../../../../src/model/index.js';
 import { grpcEffectiveWeights } from '../../../../src/xds/resources/index.js';
 import { addresses, service, sid, topology } from '../fixtures.js';
@@ -30,6 +30,12 @@ export interface Scenario {
   readonly inflight?: boolean;
   /** Whether the clients are proxyless gRPC: near-equal weights share a locality's mean (src/xds). */
   readonly grpc?: boolean;
+  /**
+   * A new leader takes over before the tick at the end of second `at`: the engine's memory
+   * is lost, and the new leader starts from the weights being served (`seeded`, what
+   * the control loop does; feedback/takeover.ts) or from a clean state.
+   */
+  readonly takeover?: { readonly at: number; readonly seeded: boolean };
 }
 
 export interface Trace {
@@ -81,6 +87,10 @@ export function simulate(s: Scenario): Trace {
         const sample = windowSample(seen, s.cpu ?? false, s.inflight ?? false);
         if (sample) map.set(a, sample);
       });
+    }
+    if (s.takeover?.at === t) {
+      const table = new Map([[sid(SERVICE), new Map(addrs.map((a, i) => [a, weights[i]!]))]]);
+      state = s.takeover.seeded ? seedState(topo, table, now) : INITIAL_ENGINE_STATE;
     }
     const out = runEngine({
       topology: topo,
