@@ -114,12 +114,16 @@ export class ControlLoop {
       const leader = this.opts.isLeader?.() ?? true;
       this.metrics.leader.set(leader ? 1 : 0);
       if (leader !== this.wasLeader) {
-        this.opts.log.info({ leader }, leader ? 'became leader: computing weights' : 'follower: serving the leader\'s weights');
         // A new leader continues from the weights it served as a follower, the last
         // leader's (feedback/takeover.ts): from a clean state its first tick would serve
         // every endpoint its fair share again. The smoothing history of another replica's
         // term is not ours to continue; the signals start afresh.
-        if (leader) this.state = seedState(topology, this.opts.followerWeights?.() ?? new Map(), this.now());
+        if (leader) {
+          this.state = seedState(topology, this.opts.followerWeights?.() ?? new Map(), this.now());
+          this.opts.log.info({ leader, seededServices: Object.keys(this.state.services).length }, 'became leader: computing weights from the served ones');
+        } else {
+          this.opts.log.info({ leader }, 'follower: serving the leader\'s weights');
+        }
         this.wasLeader = leader;
       }
       if (!leader) {

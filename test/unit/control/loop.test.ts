@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { ControlLoop } from '../../../src/control/loop.js';
 import type { LoopReport, MetricsSource, TopologySource } from '../../../src/control/ports.js';
-import { silentLogger } from '../../../src/lib/log.js';
+import { createRootLogger, silentLogger } from '../../../src/lib/log.js';
 import { DEFAULT_POLICY, type Samples, type Topology, type WeightTable } from '../../../src/model/index.js';
 
 function topologyOf(addresses: string[]): Topology {
@@ -50,7 +50,7 @@ describe('ControlLoop', () => {
   });
 
   function setup(
-    over: { metrics?: MetricsSource; isLeader?: () => boolean; followerWeights?: () => WeightTable; intervalMs?: number } = {},
+    over: { metrics?: MetricsSource; isLeader?: () => boolean; followerWeights?: () => WeightTable; intervalMs?: number; log?: ReturnType<typeof silentLogger> } = {},
   ) {
     const source = new ManualTopology(topologyOf(['10.0.0.1', '10.0.0.2']));
     const published: { topology: Topology; weights: WeightTable }[] = [];
@@ -124,7 +124,9 @@ describe('ControlLoop', () => {
     // equal weights, every endpoint's fair share again.
     const leaderWeights: WeightTable = new Map([['shop/echo', new Map([['10.0.0.1', 100], ['10.0.0.2', 30]])]]);
     let leading = false;
-    const { published, reports } = setup({ isLeader: () => leading, followerWeights: () => leaderWeights });
+    const lines: Record<string, unknown>[] = [];
+    const log = createRootLogger({ destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const { published, reports } = setup({ isLeader: () => leading, followerWeights: () => leaderWeights, log });
     loop!.start();
     await expect.poll(() => published.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     leading = true;
@@ -132,5 +134,9 @@ describe('ControlLoop', () => {
     const served = reports.at(-1)!.services.get('shop/echo')!.endpoints.map((e) => [e.address, e.served]);
     expect(served).toEqual([['10.0.0.1', 100], ['10.0.0.2', 30]]);
     expect(published.at(-1)!.weights.get('shop/echo')?.get('10.0.0.2')).toBe(30);
+    expect(lines.filter((l) => l.leader !== undefined).map((l) => [l.msg, l.seededServices])).toEqual([
+      ["follower: serving the leader's weights", undefined],
+      ['became leader: computing weights from the served ones', 1],
+    ]);
   });
 });
