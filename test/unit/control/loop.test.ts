@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { ControlLoop } from '../../../src/control/loop.js';
 import type { LoopReport, MetricsSource, TopologySource } from '../../../src/control/ports.js';
-import { createRootLogger, silentLogger } from '../../../src/lib/log.js';
+import { createRootLogger, silentLogger, type Logger } from '../../../src/lib/log.js';
 import { DEFAULT_POLICY, type Samples, type Topology, type WeightTable } from '../../../src/model/index.js';
 
 function topologyOf(addresses: string[]): Topology {
@@ -50,7 +50,7 @@ describe('ControlLoop', () => {
   });
 
   function setup(
-    over: { metrics?: MetricsSource; isLeader?: () => boolean; followerWeights?: () => WeightTable; intervalMs?: number; log?: ReturnType<typeof silentLogger> } = {},
+    over: { metrics?: MetricsSource; isLeader?: () => boolean; followerWeights?: () => WeightTable; intervalMs?: number; log?: Logger } = {},
   ) {
     const source = new ManualTopology(topologyOf(['10.0.0.1', '10.0.0.2']));
     const published: { topology: Topology; weights: WeightTable }[] = [];
